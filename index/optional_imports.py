@@ -1,0 +1,24 @@
+"""Import heavy or optional dependencies with a message that says how to get them."""
+
+from __future__ import annotations
+
+import importlib
+from types import ModuleType
+from typing import Any
+
+
+class MissingDependencyError(ImportError):
+    pass
+
+
+def require(module: str, package: str | None = None) -> Any:
+    """Import ``module`` or raise an error naming the pip package to install."""
+    try:
+        imported: ModuleType = importlib.import_module(module)
+    except ImportError as error:
+        raise MissingDependencyError(
+            f"Iqtibas needs the Python package '{package or module}' for this: "
+            f"install it with `pip install {package or module}` "
+            f"(or reinstall the project with `pip install -e .`). Import error: {error}"
+        ) from error
+    return imported

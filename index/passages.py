@@ -1,0 +1,36 @@
+"""Turn an article into the passages that get embedded: its sentences and its chunks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from index.article import Article
+from index.text.chunking import ChunkingConfig, ChunkWindow, chunk_sentences
+from index.text.sentences import split_sentences
+
+
+@dataclass(frozen=True, slots=True)
+class ArticlePassages:
+    article: Article
+    sentence_spans: list[tuple[int, int]]
+    chunks: list[ChunkWindow]
+
+    def sentence_texts(self) -> list[str]:
+        return [self.article.text[start:end] for start, end in self.sentence_spans]
+
+    def chunk_texts(self, with_title: bool) -> list[str]:
+        """Chunk texts as embedded; the title gives a chunk the article's topic."""
+        prefix = f"{self.article.title}\n" if with_title and self.article.title else ""
+        return [prefix + self.article.text[chunk.start : chunk.end] for chunk in self.chunks]
+
+    def chunk_spans(self) -> list[tuple[int, int, int, int]]:
+        return [(c.first_sentence, c.last_sentence, c.start, c.end) for c in self.chunks]
+
+
+def split_article(article: Article, chunking: ChunkingConfig) -> ArticlePassages:
+    sentences = split_sentences(article.text)
+    return ArticlePassages(
+        article=article,
+        sentence_spans=[(span.start, span.end) for span in sentences],
+        chunks=chunk_sentences(article.text, sentences, chunking),
+    )

@@ -1,0 +1,68 @@
+"""Build the index objects from settings; a new index is seeded from ``seeds/``."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Iterator, Sequence
+
+from index.answerer import AnswerConfig, Answerer
+from index.article import Article
+from index.corpus import Corpus, CorpusConfig, ProgressCallback
+from index.embedding.sentence_transformer import load_embedder
+from index.seeds import read_seeds
+from index.text.chunking import ChunkingConfig
+from service.settings import Settings
+
+logger = logging.getLogger(__name__)
+SEEDED_KEY = "seeded"
+
+
+def corpus_config(settings: Settings) -> CorpusConfig:
+    return CorpusConfig(
+        chunking=ChunkingConfig(
+            target_words=settings.chunk_target_words,
+            max_words=settings.chunk_max_words,
+            overlap_sentences=settings.chunk_overlap_sentences,
+        ),
+        faiss_factory=settings.faiss_factory,
+        commit_every_articles=settings.commit_every_articles,
+    )
+
+
+def answer_config(settings: Settings) -> AnswerConfig:
+    return AnswerConfig(
+        chunk_candidates=settings.chunk_candidates, abstain_threshold=settings.abstain_threshold
+    )
+
+
+@contextlib.contextmanager
+def progress_bar(total: int, description: str, enabled: bool = True) -> Iterator[ProgressCallback]:
+    """A tqdm bar on stderr, as a callback that advances it."""
+    from tqdm import tqdm
+
+    with tqdm(total=total, desc=description, unit="passage", disable=not enabled) as bar:
+        yield bar.update
+
+
+def add_with_progress(
+    corpus: Corpus, articles: Sequence[Article], description: str, show_progress: bool
+) -> list[str]:
+    with progress_bar(corpus.passage_count(articles), description, show_progress) as advance:
+        return corpus.add(articles, progress=advance)
+
+
+def open_corpus(settings: Settings, show_progress: bool = True) -> Corpus:
+    embedder = load_embedder(settings.model, settings.model_cache_dir)
+    corpus = Corpus(settings.data_dir, embedder, corpus_config(settings))
+    if corpus.get_meta(SEEDED_KEY) is None:
+        if corpus.counts().articles == 0 and settings.seeds_dir.is_dir():
+            seeds = read_seeds(settings.seeds_dir)
+            logger.info("new index: ingesting %d seed article(s)", len(seeds))
+            add_with_progress(corpus, seeds, "Indexing seed articles", show_progress)
+        corpus.set_meta({SEEDED_KEY: "1"})
+    return corpus
+
+
+def open_answerer(settings: Settings, show_progress: bool = True) -> Answerer:
+    return Answerer(open_corpus(settings, show_progress), answer_config(settings))

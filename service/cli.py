@@ -1,0 +1,179 @@
+"""The ``iqtibas`` command: ingest, ask, info, delete and serve."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import asdict
+from pathlib import Path
+
+from index.answerer import Answer, EmptyQuestionError
+from index.manifest import IndexFormatError
+from index.optional_imports import MissingDependencyError
+from index.readers import ArticleReadError, read_paths
+from service.bootstrap import add_with_progress, open_answerer, open_corpus
+from service.settings import Settings, get_settings
+
+EXIT_BAD_INPUT = 2
+EXIT_FAILURE = 1
+
+
+class UsageError(ValueError):
+    """Bad input on the command line: printed as a message, exit status 2."""
+
+
+def _command_ingest(arguments: argparse.Namespace, settings: Settings) -> int:
+    articles = read_paths([Path(p) for p in arguments.paths])  # all checked before any write
+    if not articles:
+        raise UsageError("no articles found in the given paths")
+    corpus = open_corpus(settings, show_progress=not arguments.quiet)
+    try:
+        ids = add_with_progress(corpus, articles, "Indexing", not arguments.quiet)
+        counts = corpus.counts()
+    finally:
+        corpus.close()
+    print(f"Indexed {len(ids)} article(s); the index holds {counts.articles} article(s), "
+          f"{counts.chunks} chunks, {counts.sentences} sentences.")
+    return 0
+
+
+def _command_ask(arguments: argparse.Namespace, settings: Settings) -> int:
+    question = " ".join(arguments.question).strip()
+    if not question:
+        raise UsageError("the question is empty; ask something, e.g. iqtibas ask \"Who proposed "
+                         "a 30-day ceasefire?\"")
+    if len(question) > settings.max_question_characters:
+        raise UsageError(f"the question is longer than {settings.max_question_characters} characters")
+    answerer = open_answerer(settings, show_progress=not arguments.json)
+    try:
+        answer = answerer.ask(question, top_k=arguments.top_k)
+    finally:
+        answerer.corpus.close()
+    if arguments.json:
+        print(json.dumps(asdict(answer), ensure_ascii=False, indent=2))
+    else:
+        print(format_answer(answer))
+    return 0
+
+
+def format_answer(answer: Answer) -> str:
+    lines = [f"Question: {answer.question}"]
+    if answer.answerable:
+        lines.append("Answer, quoted from the sources:")
+    else:
+        lines.append("The sources do not answer this question.")
+        if answer.quotes:
+            lines.append("Nearest passages (related reading, not an answer):")
+    for number, quote in enumerate(answer.quotes, start=1):
+        lines.append(f"[{number}] «{quote.text}»")
+        lines.append(
+            f"    — {quote.title or quote.doc_id} · doc {quote.doc_id} · "
+            f"characters {quote.start}-{quote.end} · score {quote.score:.3f}"
+        )
+    return "\n".join(lines)
+
+
+def _command_info(arguments: argparse.Namespace, settings: Settings) -> int:
+    corpus = open_corpus(settings, show_progress=not arguments.json)
+    try:
+        counts = corpus.counts()
+        manifest = corpus.manifest
+        info = {
+            "data_dir": str(settings.data_dir),
+            "model": manifest.model,
+            "dimension": manifest.dimension,
+            "format_version": manifest.format_version,
+            "articles": counts.articles,
+            "chunks": counts.chunks,
+            "sentences": counts.sentences,
+            "generation": counts.generation,
+            "article_ids": [article.id for article in corpus.list(0, arguments.limit)],
+        }
+    finally:
+        corpus.close()
+    if arguments.json:
+        print(json.dumps(info, ensure_ascii=False, indent=2))
+    else:
+        for key, value in info.items():
+            print(f"{key}: {', '.join(value) if isinstance(value, list) else value}")
+    return 0
+
+
+def _command_delete(arguments: argparse.Namespace, settings: Settings) -> int:
+    corpus = open_corpus(settings, show_progress=False)
+    try:
+        deleted = corpus.delete(arguments.ids)
+    finally:
+        corpus.close()
+    missing = [doc_id for doc_id in arguments.ids if doc_id not in deleted]
+    for doc_id in deleted:
+        print(f"Deleted {doc_id}")
+    if missing:
+        raise UsageError(f"no article with id {', '.join(missing)}")
+    return 0
+
+
+def _command_serve(arguments: argparse.Namespace, settings: Settings) -> int:
+    from service.server import serve
+
+    updates = {k: v for k, v in (("host", arguments.host), ("port", arguments.port)) if v}
+    serve(settings.model_copy(update=updates))
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="iqtibas",
+        description="Answer questions about news articles by quoting them verbatim.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    ingest = commands.add_parser("ingest", help="add or replace articles from files or folders")
+    ingest.add_argument("paths", nargs="+", help=".txt/.md, .jsonl or SQuAD .json files, folders")
+    ingest.add_argument("--quiet", action="store_true", help="no progress bar")
+    ingest.set_defaults(handler=_command_ingest)
+
+    ask = commands.add_parser("ask", help="ask a question in English or Arabic")
+    ask.add_argument("question", nargs="+")
+    ask.add_argument("--top-k", type=int, default=3, choices=range(1, 21), metavar="1..20")
+    ask.add_argument("--json", action="store_true", help="print the answer as JSON")
+    ask.set_defaults(handler=_command_ask)
+
+    info = commands.add_parser("info", help="what the index holds")
+    info.add_argument("--json", action="store_true")
+    info.add_argument("--limit", type=int, default=20, help="article ids to list")
+    info.set_defaults(handler=_command_info)
+
+    delete = commands.add_parser("delete", help="delete articles by id")
+    delete.add_argument("ids", nargs="+")
+    delete.set_defaults(handler=_command_delete)
+
+    serve = commands.add_parser("serve", help="run the HTTP API and chat page")
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
+    serve.set_defaults(handler=_command_serve)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    arguments = _parser().parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    handler: Callable[[argparse.Namespace, Settings], int] = arguments.handler
+    try:
+        return handler(arguments, get_settings())
+    except (UsageError, ArticleReadError, EmptyQuestionError) as error:
+        print(f"iqtibas: error: {error}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except (IndexFormatError, MissingDependencyError) as error:
+        print(f"iqtibas: error: {error}", file=sys.stderr)
+        return EXIT_FAILURE
+    except KeyboardInterrupt:
+        print("iqtibas: interrupted; everything committed before now is kept", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

