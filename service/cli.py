@@ -35,18 +35,24 @@ def _command_ingest(arguments: argparse.Namespace, settings: Settings) -> int:
         counts = corpus.counts()
     finally:
         corpus.close()
-    print(f"Indexed {len(ids)} article(s); the index holds {counts.articles} article(s), "
-          f"{counts.chunks} chunks, {counts.sentences} sentences.")
+    print(
+        f"Indexed {len(ids)} article(s); the index holds {counts.articles} article(s), "
+        f"{counts.chunks} chunks, {counts.sentences} sentences."
+    )
     return 0
 
 
 def _command_ask(arguments: argparse.Namespace, settings: Settings) -> int:
     question = " ".join(arguments.question).strip()
     if not question:
-        raise UsageError("the question is empty; ask something, e.g. iqtibas ask \"Who proposed "
-                         "a 30-day ceasefire?\"")
+        raise UsageError(
+            'the question is empty; ask something, e.g. iqtibas ask "Who proposed '
+            'a 30-day ceasefire?"'
+        )
     if len(question) > settings.max_question_characters:
-        raise UsageError(f"the question is longer than {settings.max_question_characters} characters")
+        raise UsageError(
+            f"the question is longer than {settings.max_question_characters} characters"
+        )
     answerer = open_answerer(settings, show_progress=not arguments.json)
     try:
         answer = answerer.ask(question, top_k=arguments.top_k)
@@ -155,6 +161,10 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--host")
     serve.add_argument("--port", type=int)
     serve.set_defaults(handler=_command_serve)
+
+    from eval.cli import add_eval_command
+
+    add_eval_command(commands)
     return parser
 
 
