@@ -6,6 +6,7 @@ import time
 from dataclasses import dataclass, field
 
 from index.corpus import ChunkHit, Corpus
+from index.filters import ArticleFilter
 from index.quotes import QuoteCandidate, QuoteConfig, best_window, overlaps
 
 
@@ -41,6 +42,8 @@ class Answer:
     answerable: bool
     quotes: list[Quote]
     took_ms: float
+    # every retrieved article, best first: what evaluation ranks, beyond the top_k quotes
+    ranked_doc_ids: list[str] = field(default_factory=list)
 
 
 class EmptyQuestionError(ValueError):
@@ -52,25 +55,32 @@ class Answerer:
         self.corpus = corpus
         self.config = config or AnswerConfig()
 
-    def ask(self, question: str, top_k: int = 3) -> Answer:
+    def ask(
+        self, question: str, top_k: int = 3, article_filter: ArticleFilter | None = None
+    ) -> Answer:
         started = time.perf_counter()
         if not question.strip():
             raise EmptyQuestionError("the question is empty")
         query = self.corpus.embedder.encode_queries([question.strip()])[0]
         with self.corpus.consistent_view():
-            hits = self.corpus.search_chunks(query, self.config.chunk_candidates)
+            hits = self.corpus.search_chunks(query, self.config.chunk_candidates, article_filter)
             candidates = self._quote_candidates(hits, query)
             chosen = _best_distinct(candidates, top_k)
             quotes = [self._quote(candidate) for candidate in chosen]
         answerable = bool(quotes) and quotes[0].score >= self.config.abstain_threshold
+        ranked = sorted(candidates, key=lambda c: c.score, reverse=True)
+        ranked_doc_ids = list(dict.fromkeys(c.doc_id for c in ranked))
         took_ms = (time.perf_counter() - started) * 1000
-        return Answer(question, answerable, quotes, took_ms)
+        return Answer(question, answerable, quotes, took_ms, ranked_doc_ids)
 
     def _quote_candidates(self, hits: list[ChunkHit], query: object) -> list[QuoteCandidate]:
         candidates = []
+        articles = self.corpus.get_many([hit.chunk.doc_id for hit in hits])
         for hit in hits:
             sentences = self.corpus.chunk_sentences(hit.chunk)
-            window = best_window(sentences, query, hit.score, self.config.quotes)  # type: ignore[arg-type]
+            text = articles[hit.chunk.doc_id].text
+            texts = [text[sentence.start : sentence.end] for sentence in sentences]
+            window = best_window(sentences, texts, query, hit.score, self.config.quotes)  # type: ignore[arg-type]
             if window is not None:
                 candidates.append(window)
         return candidates

@@ -24,6 +24,7 @@ from index.document_store import (
     VectorDelta,
 )
 from index.embedding.embedder import Embedder, Matrix, fingerprints_match
+from index.filters import ArticleFilter
 from index.manifest import FORMAT_VERSION, IndexFormatError, Manifest, ModelMismatchError
 from index.passages import ArticlePassages, split_article
 from index.text.chunking import ChunkingConfig
@@ -61,7 +62,10 @@ class Corpus:
         directory.mkdir(parents=True, exist_ok=True)
         self._store = DocumentStore(directory / STORE_NAME)
         self._manifest = self._open_manifest()
-        self._vectors = {kind: VectorIndex(embedder.dimension, self.config.faiss_factory) for kind in VECTOR_KINDS}
+        self._vectors = {
+            kind: VectorIndex(embedder.dimension, self.config.faiss_factory)
+            for kind in VECTOR_KINDS
+        }
         self._generation = -1
         self._saved_generation = -1
         self._load_vectors()
@@ -182,7 +186,9 @@ class Corpus:
         # several model batches per call keep length-sorting useful while the bar still moves
         step = batch * 4
         for begin in range(0, len(texts), step):
-            parts.append(self.embedder.encode_passages(texts[begin : begin + step], batch_size=batch))
+            parts.append(
+                self.embedder.encode_passages(texts[begin : begin + step], batch_size=batch)
+            )
             progress(len(parts[-1]))
         if not parts:
             return np.zeros((0, self.embedder.dimension), dtype=np.float32)
@@ -201,7 +207,12 @@ class Corpus:
     def _apply(self, delta: VectorDelta) -> None:
         for kind, removed, added, vectors in (
             ("chunks", delta.removed_chunk_ids, delta.added_chunk_ids, delta.added_chunk_vectors),
-            ("sentences", delta.removed_sentence_ids, delta.added_sentence_ids, delta.added_sentence_vectors),
+            (
+                "sentences",
+                delta.removed_sentence_ids,
+                delta.added_sentence_ids,
+                delta.added_sentence_vectors,
+            ),
         ):
             self._vectors[kind].remove(removed)
             self._vectors[kind].add(added, vectors)
@@ -217,7 +228,9 @@ class Corpus:
                 self._vectors[kind].save(self._vector_path(kind, generation))
             counts = self._store.counts()
             self._manifest.counts = {
-                "articles": counts.articles, "chunks": counts.chunks, "sentences": counts.sentences,
+                "articles": counts.articles,
+                "chunks": counts.chunks,
+                "sentences": counts.sentences,
                 "generation": counts.generation,
             }
             self._manifest.write(self.directory)
@@ -238,11 +251,30 @@ class Corpus:
             self._follow_other_writers()
             yield
 
-    def search_chunks(self, query: Matrix, k: int) -> list[ChunkHit]:
+    def search_chunks(
+        self, query: Matrix, k: int, article_filter: ArticleFilter | None = None
+    ) -> list[ChunkHit]:
+        """The ``k`` chunks nearest to ``query`` among the articles the filter accepts."""
         with self.consistent_view():
-            ids, scores = self._vectors["chunks"].search(query, k)
+            if article_filter is None or article_filter.is_empty:
+                return self._nearest_chunks(query, k, None)
+            return self._nearest_chunks(query, k, self._store.matching_doc_ids(article_filter))
+
+    def _nearest_chunks(self, query: Matrix, k: int, allowed: set[str] | None) -> list[ChunkHit]:
+        index = self._vectors["chunks"]
+        # a filter drops hits after the search, so search wider, then everything if needed
+        width = k if allowed is None else max(k * 10, 200)
+        while True:
+            ids, scores = index.search(query, width)
             chunks = self._store.get_chunks(ids)
-        return [ChunkHit(chunks[i], s) for i, s in zip(ids, scores, strict=True) if i in chunks]
+            hits = [
+                ChunkHit(chunks[i], s)
+                for i, s in zip(ids, scores, strict=True)
+                if i in chunks and (allowed is None or chunks[i].doc_id in allowed)
+            ]
+            if len(hits) >= k or width >= index.size:
+                return hits[:k]
+            width = index.size
 
     def chunk_sentences(self, chunk: StoredChunk) -> list[StoredSentence]:
         return self._store.get_sentences(chunk.doc_id, chunk.first_sentence, chunk.last_sentence)
@@ -257,11 +289,19 @@ class Corpus:
     def get_many(self, doc_ids: Sequence[str]) -> dict[str, Article]:
         return self._store.get_articles(doc_ids)
 
-    def list(self, offset: int = 0, limit: int = 50) -> list[Article]:
+    def list_articles(self, offset: int = 0, limit: int = 50) -> list[Article]:
         return self._store.list_articles(offset, limit)
 
     def counts(self) -> StoreCounts:
         return self._store.counts()
+
+    def article_ids(self) -> list[str]:
+        return self._store.article_ids()
+
+    def vector_counts(self) -> dict[str, int]:
+        """Vectors held by each FAISS index; equal to the store's counts when consistent."""
+        with self._lock:
+            return {kind: index.size for kind, index in self._vectors.items()}
 
     def get_meta(self, key: str) -> str | None:
         return self._store.get_meta(key)

@@ -17,6 +17,7 @@ import numpy as np
 import numpy.typing as npt
 
 from index.article import Article
+from index.filters import ArticleFilter
 
 Matrix = npt.NDArray[np.float32]
 
@@ -132,7 +133,9 @@ class DocumentStore:
     # --- metadata -----------------------------------------------------------------------
     def get_meta(self, key: str) -> str | None:
         with self._lock:
-            row = self._connection.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+            row = self._connection.execute(
+                "SELECT value FROM meta WHERE key = ?", (key,)
+            ).fetchone()
         return None if row is None else str(row[0])
 
     def set_meta(self, values: dict[str, str]) -> None:
@@ -167,7 +170,9 @@ class DocumentStore:
             added_sentence_vectors=_stack([p.sentence_vectors for p in prepared], dimension),
         )
 
-    def delete_articles(self, doc_ids: Sequence[str], dimension: int) -> tuple[list[str], VectorDelta]:
+    def delete_articles(
+        self, doc_ids: Sequence[str], dimension: int
+    ) -> tuple[list[str], VectorDelta]:
         """Delete articles; returns the ids that existed and the vector change."""
         with self._lock, self._transaction():
             existing = [
@@ -180,7 +185,9 @@ class DocumentStore:
             removed_chunks, removed_sentences = self._delete_rows(existing)
             generation = self._bump_generation() if existing else self.generation()
         empty = np.zeros((0, dimension), dtype=np.float32)
-        return existing, VectorDelta(generation, removed_chunks, [], empty, removed_sentences, [], empty)
+        return existing, VectorDelta(
+            generation, removed_chunks, [], empty, removed_sentences, [], empty
+        )
 
     def _transaction(self) -> _Transaction:
         return _Transaction(self._connection)
@@ -191,7 +198,9 @@ class DocumentStore:
         for doc_id in doc_ids:
             removed_chunks += [
                 row[0]
-                for row in self._connection.execute("SELECT id FROM chunks WHERE doc_id = ?", (doc_id,))
+                for row in self._connection.execute(
+                    "SELECT id FROM chunks WHERE doc_id = ?", (doc_id,)
+                )
             ]
             removed_sentences += [
                 row[0]
@@ -206,8 +215,14 @@ class DocumentStore:
         self._connection.execute(
             f"INSERT INTO articles({_ARTICLE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (
-                article.id, article.title, article.text, article.lang, article.url,
-                article.published, article.source, article.summary,
+                article.id,
+                article.title,
+                article.text,
+                article.lang,
+                article.url,
+                article.published,
+                article.source,
+                article.summary,
             ),
         )
 
@@ -217,7 +232,8 @@ class DocumentStore:
             zip(item.sentence_spans, item.sentence_vectors, strict=True)
         ):
             cursor = self._connection.execute(
-                "INSERT INTO sentences(doc_id, position, start, end, vector) VALUES (?, ?, ?, ?, ?)",
+                "INSERT INTO sentences(doc_id, position, start, end, vector)"
+                " VALUES (?, ?, ?, ?, ?)",
                 (item.article.id, position, start, end, _to_blob(vector)),
             )
             ids.append(int(cursor.lastrowid or 0))
@@ -266,9 +282,19 @@ class DocumentStore:
             ).fetchall()
         return [_article_from_row(row) for row in rows]
 
+    def matching_doc_ids(self, article_filter: ArticleFilter) -> set[str]:
+        where, parameters = article_filter.sql_where()
+        with self._lock:
+            rows = self._connection.execute(
+                f"SELECT doc_id FROM articles WHERE {where}", parameters
+            ).fetchall()
+        return {str(row[0]) for row in rows}
+
     def article_ids(self) -> list[str]:
         with self._lock:
-            rows = self._connection.execute("SELECT doc_id FROM articles ORDER BY doc_id").fetchall()
+            rows = self._connection.execute(
+                "SELECT doc_id FROM articles ORDER BY doc_id"
+            ).fetchall()
         return [str(row[0]) for row in rows]
 
     def counts(self) -> StoreCounts:
@@ -300,17 +326,23 @@ class DocumentStore:
                 " WHERE doc_id = ? AND position BETWEEN ? AND ? ORDER BY position",
                 (doc_id, first, last),
             ).fetchall()
-        return [StoredSentence(*row[:5], vector=_from_blob(row[5])) for row in rows]
+        return [
+            StoredSentence(
+                int(row[0]), str(row[1]), int(row[2]), int(row[3]), int(row[4]), _from_blob(row[5])
+            )
+            for row in rows
+        ]
 
-    def iter_vectors(self, table: str, batch_size: int = 4096) -> Iterator[tuple[list[int], Matrix]]:
+    def iter_vectors(
+        self, table: str, batch_size: int = 4096
+    ) -> Iterator[tuple[list[int], Matrix]]:
         """All (ids, vectors) of ``chunks`` or ``sentences``, in batches, to rebuild FAISS."""
         if table not in ("chunks", "sentences"):
             raise ValueError(f"no vectors in table {table!r}")
         with self._lock:
-            rows = self._connection.execute(f"SELECT id, vector FROM {table} ORDER BY id").fetchall()
-        for begin in range(0, len(rows), batch_size):
-            batch = rows[begin : begin + batch_size]
-            yield [int(row[0]) for row in batch], np.vstack([_from_blob(row[1]) for row in batch])
+            cursor = self._connection.execute(f"SELECT id, vector FROM {table} ORDER BY id")
+            while batch := cursor.fetchmany(batch_size):
+                yield [int(row[0]) for row in batch], np.vstack([_from_blob(r[1]) for r in batch])
 
 
 def _article_from_row(row: tuple[str, ...]) -> Article:

@@ -18,6 +18,13 @@ class QuoteConfig:
     # a two-sentence quote must beat the best single sentence by this much: short quotes win
     pair_margin: float = 0.01
     max_quote_characters: int = 600
+    # headings and questions ("ماذا جرى خلال المكالمة؟") resemble questions but answer nothing
+    min_quote_words: int = 4
+
+
+def is_quotable(text: str, config: QuoteConfig) -> bool:
+    stripped = text.rstrip(" \"'”’»)")
+    return len(text.split()) >= config.min_quote_words and not stripped.endswith(("?", "؟"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,25 +43,36 @@ def _unit(vector: Matrix) -> Matrix:
 
 
 def best_window(
-    sentences: Sequence[StoredSentence], query: Matrix, chunk_score: float, config: QuoteConfig
+    sentences: Sequence[StoredSentence],
+    texts: Sequence[str],
+    query: Matrix,
+    chunk_score: float,
+    config: QuoteConfig,
 ) -> QuoteCandidate | None:
-    """The best single sentence or adjacent pair of ``sentences`` (one chunk, in order)."""
-    if not sentences:
+    """The best single sentence or adjacent pair of ``sentences`` (one chunk, in order, with
+    their ``texts``); a window must start and end on a quotable sentence."""
+    quotable = [is_quotable(text, config) for text in texts]
+    if not any(quotable):
         return None
     vectors = np.vstack([sentence.vector for sentence in sentences])
-    similarities = vectors @ query
+    similarities = np.where(quotable, vectors @ query, -np.inf)
     weight = config.sentence_weight
 
     def candidate(first: int, last: int, similarity: float) -> QuoteCandidate:
         return QuoteCandidate(
-            sentences[first].doc_id, sentences[first].position, sentences[last].position,
-            sentences[first].start, sentences[last].end,
+            sentences[first].doc_id,
+            sentences[first].position,
+            sentences[last].position,
+            sentences[first].start,
+            sentences[last].end,
             weight * similarity + (1 - weight) * chunk_score,
         )
 
     best_single = int(np.argmax(similarities))
     best = candidate(best_single, best_single, float(similarities[best_single]))
     for first in range(len(sentences) - 1):
+        if not (quotable[first] and quotable[first + 1]):
+            continue
         if sentences[first + 1].end - sentences[first].start > config.max_quote_characters:
             continue
         pair_similarity = float(_unit(vectors[first] + vectors[first + 1]) @ query)

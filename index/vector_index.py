@@ -28,7 +28,9 @@ class VectorIndex:
         self._index = self._new_index()
 
     def _new_index(self) -> object:
-        inner = self._faiss.index_factory(self.dimension, self.factory, self._faiss.METRIC_INNER_PRODUCT)
+        inner = self._faiss.index_factory(
+            self.dimension, self.factory, self._faiss.METRIC_INNER_PRODUCT
+        )
         return self._faiss.IndexIDMap2(inner)
 
     @property
@@ -39,7 +41,9 @@ class VectorIndex:
         if not len(ids):
             return
         if vectors.shape != (len(ids), self.dimension):
-            raise ValueError(f"expected {len(ids)} vectors of size {self.dimension}, got {vectors.shape}")
+            raise ValueError(
+                f"expected {len(ids)} vectors of size {self.dimension}, got {vectors.shape}"
+            )
         if not self._index.is_trained:  # type: ignore[attr-defined]
             self._index.train(np.ascontiguousarray(vectors, dtype=np.float32))  # type: ignore[attr-defined]
         self._index.add_with_ids(  # type: ignore[attr-defined]

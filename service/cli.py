@@ -96,7 +96,7 @@ def _command_info(arguments: argparse.Namespace, settings: Settings) -> int:
             "chunks": counts.chunks,
             "sentences": counts.sentences,
             "generation": counts.generation,
-            "article_ids": [article.id for article in corpus.list(0, arguments.limit)],
+            "article_ids": [article.id for article in corpus.list_articles(0, arguments.limit)],
         }
     finally:
         corpus.close()

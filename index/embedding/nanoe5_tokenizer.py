@@ -64,8 +64,8 @@ def _double_array(entries: Sequence[tuple[bytes, int]]) -> list[int]:
     while stack:
         node, pos = stack.pop()
         labels = sorted(node)
-        while used[first_free]:
-            first_free += 1
+        found = used.find(0, first_free)
+        first_free = found if found >= 0 else len(used)
         base = _find_base(labels, used, used_bases, first_free)
         used_bases.add(base)
         needed = (base | 0xFF) + 1  # the reader may probe any base ^ byte
@@ -92,16 +92,18 @@ def _double_array(entries: Sequence[tuple[bytes, int]]) -> list[int]:
 
 
 def _find_base(labels: list[int], used: bytearray, used_bases: set[int], start: int) -> int:
-    # Scan free slots for the first label; the base follows from it by XOR.
+    # Walk the free slots (bytearray.find keeps this linear in C) as candidates for the
+    # first label; the base follows by XOR. Slots past the end are all free.
     pos = start
     while True:
-        if pos >= len(used) or not used[pos]:
-            base = pos ^ labels[0]
-            if base not in used_bases and all(
-                (base ^ lab) != 0 and ((base ^ lab) >= len(used) or not used[base ^ lab])
-                for lab in labels
-            ):
-                return base
+        if pos < len(used):
+            found = used.find(0, pos)
+            pos = found if found >= 0 else len(used)
+        base = pos ^ labels[0]
+        if base not in used_bases and all(
+            (base ^ lab) >= len(used) or not used[base ^ lab] for lab in labels[1:]
+        ):
+            return base
         pos += 1
 
 
@@ -193,7 +195,7 @@ def build_tokenizer_json(spec: TokenizerSpec) -> str:
     specials = [spec.pieces[i] for i in (spec.bos, spec.pad, spec.eos, spec.unk)]
     added = [AddedToken(tok, special=True, normalized=False) for tok in specials]
     if _MASK in spec.pieces:
-        added.append(AddedToken(_MASK, special=True, normalized=False, lstrip=True))
+        added.append(AddedToken(_MASK, special=True, normalized=False))
     tokenizer.add_special_tokens(added)
     return tokenizer.to_str()
 
@@ -219,9 +221,10 @@ def write_tokenizer_files(spec: TokenizerSpec, folder: Path, model_max_length: i
         "clean_up_tokenization_spaces": False,
         **special,
     }
-    _write_json(folder / "tokenizer_config.json", config)
-    _write_json(folder / "special_tokens_map.json", special)
+    write_json(folder / "tokenizer_config.json", config)
+    write_json(folder / "special_tokens_map.json", special)
 
 
-def _write_json(path: Path, obj: object) -> None:
+def write_json(path: Path, obj: object) -> None:
+    """Pretty-printed UTF-8 JSON, the layout Hugging Face tools write."""
     path.write_text(json.dumps(obj, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

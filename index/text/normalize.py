@@ -14,23 +14,58 @@ from dataclasses import dataclass
 # detected as stale (the manifest records it).
 NORMALIZATION_VERSION = 1
 
-_ARABIC_DIACRITICS = {chr(c) for c in range(0x064B, 0x0660)} | {"\u0670", "\u06D6", "\u06D7",
-    "\u06D8", "\u06D9", "\u06DA", "\u06DB", "\u06DC", "\u06DF", "\u06E0", "\u06E1", "\u06E2",
-    "\u06E3", "\u06E4", "\u06E7", "\u06E8", "\u06EA", "\u06EB", "\u06EC", "\u06ED"}
+_ARABIC_DIACRITICS = {chr(c) for c in range(0x064B, 0x0660)} | {
+    "\u0670",
+    "\u06d6",
+    "\u06d7",
+    "\u06d8",
+    "\u06d9",
+    "\u06da",
+    "\u06db",
+    "\u06dc",
+    "\u06df",
+    "\u06e0",
+    "\u06e1",
+    "\u06e2",
+    "\u06e3",
+    "\u06e4",
+    "\u06e7",
+    "\u06e8",
+    "\u06ea",
+    "\u06eb",
+    "\u06ec",
+    "\u06ed",
+}
 _TATWEEL = "\u0640"
 _INVISIBLE = {"\u200b", "\u200c", "\u200d", "\u200e", "\u200f", "\u061c", "\ufeff"}
 
 _CHARACTER_MAP: dict[str, str] = {
     # alef and hamza carriers: writers use them interchangeably
-    "\u0622": "\u0627", "\u0623": "\u0627", "\u0625": "\u0627", "\u0671": "\u0627",
-    "\u0672": "\u0627", "\u0673": "\u0627",
-    "\u0624": "\u0648", "\u0626": "\u064a",
+    "\u0622": "\u0627",
+    "\u0623": "\u0627",
+    "\u0625": "\u0627",
+    "\u0671": "\u0627",
+    "\u0672": "\u0627",
+    "\u0673": "\u0627",
+    "\u0624": "\u0648",
+    "\u0626": "\u064a",
     # ta marbuta / ha, alef maqsura / ya, Persian ya and kaf
-    "\u0629": "\u0647", "\u0649": "\u064a", "\u06cc": "\u064a", "\u06a9": "\u0643",
+    "\u0629": "\u0647",
+    "\u0649": "\u064a",
+    "\u06cc": "\u064a",
+    "\u06a9": "\u0643",
     # typographic quotes and dashes match their plain forms
-    "\u201c": '"', "\u201d": '"', "\u00ab": '"', "\u00bb": '"', "\u2018": "'", "\u2019": "'",
-    "\u2013": "-", "\u2014": "-",
-    "\u060c": ",", "\u061b": ";", "\u061f": "?",
+    "\u201c": '"',
+    "\u201d": '"',
+    "\u00ab": '"',
+    "\u00bb": '"',
+    "\u2018": "'",
+    "\u2019": "'",
+    "\u2013": "-",
+    "\u2014": "-",
+    "\u060c": ",",
+    "\u061b": ";",
+    "\u061f": "?",
 }
 for _offset in range(10):
     _CHARACTER_MAP[chr(0x0660 + _offset)] = str(_offset)  # Arabic-Indic digits

@@ -15,17 +15,24 @@ def _doc_ids_for(corpus: Corpus, text: str, k: int = 10) -> list[str]:
 
 def test_articles_are_stored_with_their_spans(small_corpus: Corpus) -> None:
     counts = small_corpus.counts()
-    assert counts.articles == 5 and counts.chunks >= 5 and counts.sentences == 17  # two articles use ؟ and ؛ mid-line
+    assert (
+        counts.articles == 5 and counts.chunks >= 5 and counts.sentences == 17
+    )  # two articles use ؟ and ؛ mid-line
     article = small_corpus.get("ar-economy")
     assert article is not None and article.source == "wire" and article.published == "2025-09-02"
     hit = small_corpus.search_chunks(small_corpus.embedder.encode_queries(["سعر الفائدة"])[0], 1)[0]
     for sentence in small_corpus.chunk_sentences(hit.chunk):
-        assert article.text[sentence.start : sentence.end].strip() == article.text[sentence.start : sentence.end]
+        assert (
+            article.text[sentence.start : sentence.end].strip()
+            == article.text[sentence.start : sentence.end]
+        )
 
 
 def test_adding_an_id_again_replaces_the_article(small_corpus: Corpus) -> None:
     before = small_corpus.counts()
-    small_corpus.add([Article.create(id="ar-weather", title="تحديث", text="انخفضت درجات الحرارة في الإسكندرية.")])
+    small_corpus.add(
+        [Article.create(id="ar-weather", title="تحديث", text="انخفضت درجات الحرارة في الإسكندرية.")]
+    )
     after = small_corpus.counts()
     assert after.articles == before.articles
     assert small_corpus.get("ar-weather").text == "انخفضت درجات الحرارة في الإسكندرية."  # type: ignore[union-attr]
@@ -33,7 +40,9 @@ def test_adding_an_id_again_replaces_the_article(small_corpus: Corpus) -> None:
     assert ids.count("ar-weather") == 1  # the old chunks are gone from FAISS too
 
 
-def test_duplicate_ids_in_one_batch_keep_the_last(tmp_path: Path, hashing_embedder: HashingEmbedder) -> None:
+def test_duplicate_ids_in_one_batch_keep_the_last(
+    tmp_path: Path, hashing_embedder: HashingEmbedder
+) -> None:
     corpus = Corpus(tmp_path / "index", hashing_embedder)
     corpus.add([Article.create(id="a", text="أول."), Article.create(id="a", text="ثان.")])
     assert corpus.counts().articles == 1 and corpus.get("a").text == "ثان."  # type: ignore[union-attr]
@@ -74,7 +83,9 @@ def test_a_second_process_writing_the_store_is_followed(
     writer.close()
 
 
-def test_opening_with_another_model_is_a_clear_error(tmp_path: Path, fixture_articles: list[Article]) -> None:
+def test_opening_with_another_model_is_a_clear_error(
+    tmp_path: Path, fixture_articles: list[Article]
+) -> None:
     corpus = Corpus(tmp_path / "index", HashingEmbedder(64, "model-a"))
     corpus.add(fixture_articles)
     corpus.close()

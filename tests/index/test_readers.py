@@ -11,13 +11,16 @@ from tests.conftest import PROJECT_ROOT, SEED_ID
 def test_text_jsonl_and_squad_files(tmp_path: Path) -> None:
     (tmp_path / "note.txt").write_text("العنوان\nالنص الأول.\nالنص الثاني.", encoding="utf-8")
     (tmp_path / "news.jsonl").write_text(
-        json.dumps({"id": 7, "title": "t", "text": "نص", "lang": "ar", "extra": "ignored"}) + "\n\n",
+        json.dumps({"id": 7, "title": "t", "text": "نص", "lang": "ar", "extra": "ignored"})
+        + "\n\n",
         encoding="utf-8",
     )
     squad = {"data": [{"title": "Page_Name", "paragraphs": [{"context": " سياق.", "qas": []}]}]}
     (tmp_path / "set.json").write_text(json.dumps(squad), encoding="utf-8")
     articles = {a.id: a for a in read_paths([tmp_path])}
-    assert articles["note"].title == "العنوان" and articles["note"].text == "النص الأول.\nالنص الثاني."
+    assert (
+        articles["note"].title == "العنوان" and articles["note"].text == "النص الأول.\nالنص الثاني."
+    )
     assert articles["7"].lang == "ar"
     assert articles["set-0-0"].title == "" and articles["set-0-0"].source == "Page_Name"
     assert articles["set-0-0"].text == " سياق."  # kept as is: SQuAD answer offsets point into it

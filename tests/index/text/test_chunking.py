@@ -1,3 +1,5 @@
+import itertools
+
 import pytest
 
 from index.text.chunking import ChunkingConfig, chunk_sentences
@@ -15,7 +17,7 @@ def test_seed_chunks_are_whole_sentences_of_bounded_size_with_overlap(seed_text:
         words = len(seed_text[chunk.start : chunk.end].split())
         single = chunk.first_sentence == chunk.last_sentence
         assert words <= 120 or single
-    for first, second in zip(chunks, chunks[1:], strict=False):
+    for first, second in itertools.pairwise(chunks):
         assert second.first_sentence == first.last_sentence  # one sentence of overlap
     assert chunks[0].first_sentence == 0 and chunks[-1].last_sentence == len(sentences) - 1
 

@@ -20,12 +20,18 @@ def test_arabic_terminators_end_sentences_but_the_comma_does_not() -> None:
 
 def test_line_breaks_and_closing_quotes() -> None:
     text = "ماذا جرى قبل الاتصال؟\nقال: “أحرزنا بعض التقدم.” ثم غادر\nسطر أخير"
-    assert _texts(text) == ["ماذا جرى قبل الاتصال؟", "قال: “أحرزنا بعض التقدم.”", "ثم غادر", "سطر أخير"]
+    assert _texts(text) == [
+        "ماذا جرى قبل الاتصال؟",
+        "قال: “أحرزنا بعض التقدم.”",
+        "ثم غادر",
+        "سطر أخير",
+    ]
 
 
 def test_decimals_do_not_end_a_sentence() -> None:
     assert _texts("نما الاقتصاد 2.7% هذا العام. وتراجع التضخم.") == [
-        "نما الاقتصاد 2.7% هذا العام.", "وتراجع التضخم."
+        "نما الاقتصاد 2.7% هذا العام.",
+        "وتراجع التضخم.",
     ]
 
 
@@ -34,7 +40,7 @@ def test_seed_sentence_is_found_whole(seed_text: str) -> None:
     assert sentence in _texts(seed_text)
 
 
-@given(st.text(alphabet=st.sampled_from(list("اب ت.؟،!\n”\"a1 ")), max_size=200))
+@given(st.text(alphabet=st.sampled_from(list('اب ت.؟،!\n”"a1 ')), max_size=200))
 def test_spans_are_ordered_trimmed_and_inside_the_text(text: str) -> None:
     previous_end = 0
     for span in split_sentences(text):

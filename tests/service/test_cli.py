@@ -1,0 +1,79 @@
+"""Bad input on the command line: a clear message, exit status 2, and nothing touched."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import pytest
+
+from index.corpus import Corpus
+from service.cli import EXIT_BAD_INPUT, format_answer, main
+from service.settings import get_settings
+from tests.conftest import HashingEmbedder
+
+
+@pytest.fixture
+def existing_index(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fixture_articles: list) -> Path:
+    directory = tmp_path / "index"
+    corpus = Corpus(directory, HashingEmbedder())
+    corpus.add(fixture_articles)
+    corpus.close()
+    monkeypatch.setenv("IQTIBAS_DATA_DIR", str(directory))
+    get_settings.cache_clear()
+    yield directory
+    get_settings.cache_clear()
+
+
+def _fingerprint(directory: Path) -> dict[str, str]:
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(directory.iterdir())}
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["ask", "   "], "the question is empty"),
+        (["ask", "x" * 1001], "longer than 1000 characters"),
+        (["ingest", "{tmp}/missing.jsonl"], "missing.jsonl: no such file"),
+        (["ingest", "{tmp}/latin.txt"], "latin.txt: not UTF-8"),
+        (["ingest", "{tmp}/bad.jsonl"], "bad.jsonl line 3: invalid JSON"),
+        (["ingest", "{tmp}/ok.jsonl", "{tmp}/bad.jsonl"], "bad.jsonl line 3"),
+    ],
+)
+def test_bad_input_is_explained_and_changes_nothing(
+    existing_index: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    arguments: list[str],
+    message: str,
+) -> None:
+    (tmp_path / "latin.txt").write_bytes("titre\ncafé".encode("latin-1"))
+    good = json.dumps({"id": "new", "text": "نص جديد."})
+    (tmp_path / "ok.jsonl").write_text(good + "\n", encoding="utf-8")
+    (tmp_path / "bad.jsonl").write_text(f"{good}\n\n{{broken\n", encoding="utf-8")
+    before = _fingerprint(existing_index)
+    status = main([argument.format(tmp=tmp_path) for argument in arguments])
+    error = capsys.readouterr().err
+    assert status == EXIT_BAD_INPUT
+    assert message in error and "Traceback" not in error
+    assert _fingerprint(existing_index) == before
+
+
+def test_unknown_command_and_bad_top_k_are_usage_errors(capsys: pytest.CaptureFixture[str]) -> None:
+    for arguments in (["frobnicate"], ["ask", "--top-k", "0", "q"]):
+        with pytest.raises(SystemExit) as exit_info:
+            main(arguments)
+        assert exit_info.value.code == 2
+    assert "invalid choice" in capsys.readouterr().err
+
+
+def test_answer_formatting_marks_unanswerable_questions(small_corpus: Corpus) -> None:
+    from index.answerer import AnswerConfig, Answerer
+
+    strict = Answerer(small_corpus, AnswerConfig(abstain_threshold=2.0))
+    text = format_answer(strict.ask("سعر الفائدة في الأردن", top_k=1))
+    assert "The sources do not answer this question." in text and "related reading" in text
+    lenient = Answerer(small_corpus, AnswerConfig(abstain_threshold=-1.0))
+    text = format_answer(lenient.ask("سعر الفائدة في الأردن", top_k=1))
+    assert "Answer, quoted from the sources:" in text and "doc ar-economy" in text
