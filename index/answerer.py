@@ -1,21 +1,32 @@
-"""Ask: retrieve the best chunks for a question and quote the sentences that answer it."""
+"""Ask: gather candidate chunks for a question and quote the sentences that answer it."""
 
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
 
-from index.corpus import ChunkHit, Corpus
+from index.corpus import Corpus
 from index.filters import ArticleFilter
-from index.quotes import QuoteCandidate, QuoteConfig, best_window, overlaps
+from index.lexicon import TranslationConfig
+from index.quotes import QuoteCandidate, QuoteConfig, SentenceEvidence, best_window, overlaps
+from index.retrieval.candidates import ChunkCandidate, RetrievalConfig, gather_candidates
+from index.retrieval.query import AnalyzedQuery, analyze
 
 
 @dataclass(frozen=True)
 class AnswerConfig:
-    chunk_candidates: int = 20
-    # below this quote score the sources are taken not to answer; see eval/ for calibration
-    abstain_threshold: float = 0.80
+    retrieval: RetrievalConfig = field(default_factory=RetrievalConfig)
     quotes: QuoteConfig = field(default_factory=QuoteConfig)
+    # English words matched to Arabic corpus terms; None turns it off
+    translation: TranslationConfig | None = field(default_factory=TranslationConfig)
+    # chunks, best fused first, whose sentences are scored as quotes
+    quote_chunks: int = 30
+    # below this quote score the sources are taken not to answer; see eval/README.md
+    abstain_threshold: float = 0.78
+
+    @property
+    def lexical(self) -> bool:
+        return self.retrieval.lexical_chunks > 0 or self.quotes.lexical_weight > 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,28 +70,38 @@ class Answerer:
         self, question: str, top_k: int = 3, article_filter: ArticleFilter | None = None
     ) -> Answer:
         started = time.perf_counter()
-        if not question.strip():
+        question = question.strip()
+        if not question:
             raise EmptyQuestionError("the question is empty")
-        query = self.corpus.embedder.encode_queries([question.strip()])[0]
+        translation = self.config.translation if self.config.lexical else None
+        query = analyze(question, self.corpus, self.config.lexical, translation)
         with self.corpus.consistent_view():
-            hits = self.corpus.search_chunks(query, self.config.chunk_candidates, article_filter)
-            candidates = self._quote_candidates(hits, query)
-            chosen = _best_distinct(candidates, top_k)
-            quotes = [self._quote(candidate) for candidate in chosen]
+            chunks = gather_candidates(query, self.corpus, self.config.retrieval, article_filter)
+            candidates = self._quote_candidates(chunks[: self.config.quote_chunks], query)
+            ranked = sorted(candidates, key=lambda c: c.score, reverse=True)
+            quotes = [self._quote(candidate) for candidate in _best_distinct(ranked, top_k)]
         answerable = bool(quotes) and quotes[0].score >= self.config.abstain_threshold
-        ranked = sorted(candidates, key=lambda c: c.score, reverse=True)
         ranked_doc_ids = list(dict.fromkeys(c.doc_id for c in ranked))
         took_ms = (time.perf_counter() - started) * 1000
         return Answer(question, answerable, quotes, took_ms, ranked_doc_ids)
 
-    def _quote_candidates(self, hits: list[ChunkHit], query: object) -> list[QuoteCandidate]:
+    def _quote_candidates(
+        self, chunks: list[ChunkCandidate], query: AnalyzedQuery
+    ) -> list[QuoteCandidate]:
+        articles = self.corpus.get_many([candidate.chunk.doc_id for candidate in chunks])
+        sentences_of = {c.chunk.id: self.corpus.chunk_sentences(c.chunk) for c in chunks}
+        all_ids = [s.id for sentences in sentences_of.values() for s in sentences]
+        terms = self.corpus.sentence_terms(all_ids) if query.terms else {}
         candidates = []
-        articles = self.corpus.get_many([hit.chunk.doc_id for hit in hits])
-        for hit in hits:
-            sentences = self.corpus.chunk_sentences(hit.chunk)
-            text = articles[hit.chunk.doc_id].text
-            texts = [text[sentence.start : sentence.end] for sentence in sentences]
-            window = best_window(sentences, texts, query, hit.score, self.config.quotes)  # type: ignore[arg-type]
+        for candidate in chunks:
+            text = articles[candidate.chunk.doc_id].text
+            evidence = [
+                SentenceEvidence(s, text[s.start : s.end], frozenset(terms.get(s.id, "").split()))
+                for s in sentences_of[candidate.chunk.id]
+            ]
+            window = best_window(
+                evidence, query.vector, query.terms, candidate.dense, self.config.quotes
+            )
             if window is not None:
                 candidates.append(window)
         return candidates
@@ -104,10 +125,10 @@ class Answerer:
         )
 
 
-def _best_distinct(candidates: list[QuoteCandidate], top_k: int) -> list[QuoteCandidate]:
+def _best_distinct(ranked: list[QuoteCandidate], top_k: int) -> list[QuoteCandidate]:
     """Highest-scoring quotes, skipping any that overlaps one already chosen."""
     chosen: list[QuoteCandidate] = []
-    for candidate in sorted(candidates, key=lambda c: c.score, reverse=True):
+    for candidate in ranked:
         if not any(overlaps(candidate, taken) for taken in chosen):
             chosen.append(candidate)
         if len(chosen) == top_k:

@@ -17,6 +17,7 @@ import numpy as np
 from index.article import Article
 from index.document_store import (
     DocumentStore,
+    LexiconEntries,
     PreparedArticle,
     StoreCounts,
     StoredChunk,
@@ -25,6 +26,7 @@ from index.document_store import (
 )
 from index.embedding.embedder import Embedder, Matrix, fingerprints_match
 from index.filters import ArticleFilter
+from index.lexicon import Lexicon
 from index.manifest import FORMAT_VERSION, IndexFormatError, Manifest, ModelMismatchError
 from index.passages import ArticlePassages, split_article
 from index.text.chunking import ChunkingConfig
@@ -45,6 +47,8 @@ class CorpusConfig:
     # articles embedded and committed together: the unit of progress and of crash loss
     commit_every_articles: int = 16
     encode_batch_size: int = 16
+    # embed each new Arabic term once for cross-lingual query translation (see lexicon.py)
+    build_lexicon: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +72,7 @@ class Corpus:
         }
         self._generation = -1
         self._saved_generation = -1
+        self._lexicon: Lexicon | None = None
         self._load_vectors()
 
     # --- opening ------------------------------------------------------------------------
@@ -122,6 +127,7 @@ class Corpus:
             for kind in VECTOR_KINDS:
                 self._vectors[kind].rebuild(self._store.iter_vectors(kind))
         self._generation = generation
+        self._lexicon = None
 
     def _follow_other_writers(self) -> None:
         """Another process (a CLI ingest next to a server) may have written the store."""
@@ -138,9 +144,11 @@ class Corpus:
         for begin in range(0, len(unique), step):
             group = [split_article(a, self.config.chunking) for a in unique[begin : begin + step]]
             prepared = self._embed(group, progress)
+            entries = self._new_lexicon_entries(group, progress)
             with self._lock:
                 self._follow_other_writers()
-                self._apply(self._store.replace_articles(prepared, self.embedder.dimension))
+                delta = self._store.replace_articles(prepared, self.embedder.dimension, entries)
+                self._apply(delta)
         if unique:
             self.persist()
         return [article.id for article in unique]
@@ -148,10 +156,29 @@ class Corpus:
     def passage_count(self, articles: Sequence[Article]) -> int:
         """How many texts ``add`` will embed, for sizing a progress bar."""
         total = 0
+        surfaces: dict[str, str] = {}
         for article in {article.id: article for article in articles}.values():
             passages = split_article(article, self.config.chunking)
             total += len(passages.chunks) + len(passages.sentence_spans)
-        return total
+            if self.config.build_lexicon:
+                surfaces.update(passages.arabic_term_surfaces())
+        return total + len(self._store.unknown_lexicon_terms(list(surfaces)))
+
+    def _new_lexicon_entries(
+        self, group: list[ArticlePassages], progress: ProgressCallback | None
+    ) -> LexiconEntries | None:
+        if not self.config.build_lexicon:
+            return None
+        surfaces: dict[str, str] = {}
+        for passages in group:
+            for term, surface in passages.arabic_term_surfaces().items():
+                surfaces.setdefault(term, surface)
+        terms = self._store.unknown_lexicon_terms(list(surfaces))
+        words = [surfaces[term] for term in terms]
+        vectors = self.embedder.encode_words(words)
+        if progress is not None and words:
+            progress(len(words))
+        return LexiconEntries(terms, words, vectors)
 
     def _embed(
         self, group: list[ArticlePassages], progress: ProgressCallback | None
@@ -169,11 +196,13 @@ class Corpus:
             offset += chunk_count + sentence_count
             prepared.append(
                 PreparedArticle(
-                    passages.article,
-                    passages.sentence_spans,
-                    sentence_vectors,
-                    passages.chunk_spans(),
-                    chunk_vectors,
+                    article=passages.article,
+                    sentence_spans=passages.sentence_spans,
+                    sentence_vectors=sentence_vectors,
+                    sentence_terms=passages.sentence_terms(),
+                    chunk_spans=passages.chunk_spans(),
+                    chunk_vectors=chunk_vectors,
+                    chunk_terms=passages.chunk_terms(self.config.embed_titles),
                 )
             )
         return prepared
@@ -217,6 +246,7 @@ class Corpus:
             self._vectors[kind].remove(removed)
             self._vectors[kind].add(added, vectors)
         self._generation = delta.generation
+        self._lexicon = None
 
     def persist(self) -> None:
         """Save the FAISS caches and manifest counts for the current generation."""
@@ -256,9 +286,7 @@ class Corpus:
     ) -> list[ChunkHit]:
         """The ``k`` chunks nearest to ``query`` among the articles the filter accepts."""
         with self.consistent_view():
-            if article_filter is None or article_filter.is_empty:
-                return self._nearest_chunks(query, k, None)
-            return self._nearest_chunks(query, k, self._store.matching_doc_ids(article_filter))
+            return self._nearest_chunks(query, k, self._allowed(article_filter))
 
     def _nearest_chunks(self, query: Matrix, k: int, allowed: set[str] | None) -> list[ChunkHit]:
         index = self._vectors["chunks"]
@@ -275,6 +303,72 @@ class Corpus:
             if len(hits) >= k or width >= index.size:
                 return hits[:k]
             width = index.size
+
+    def lexical_search_chunks(
+        self, terms: Sequence[str], k: int, article_filter: ArticleFilter | None = None
+    ) -> list[ChunkHit]:
+        """The ``k`` best chunks by BM25 over ``terms``, among the accepted articles."""
+        with self.consistent_view():
+            allowed = self._allowed(article_filter)
+            width = k if allowed is None else max(k * 10, 200)
+            scored = self._store.lexical_search("chunk_terms", terms, width)
+            chunks = self._store.get_chunks([chunk_id for chunk_id, _ in scored])
+            hits = [
+                ChunkHit(chunks[i], score)
+                for i, score in scored
+                if i in chunks and (allowed is None or chunks[i].doc_id in allowed)
+            ]
+        return hits[:k]
+
+    def search_sentences(
+        self, query: Matrix, k: int, article_filter: ArticleFilter | None = None
+    ) -> list[tuple[StoredSentence, float]]:
+        """The ``k`` sentences nearest to ``query``, among the accepted articles."""
+        with self.consistent_view():
+            allowed = self._allowed(article_filter)
+            index = self._vectors["sentences"]
+            width = k if allowed is None else min(index.size, max(k * 10, 200))
+            ids, scores = index.search(query, width)
+            sentences = self._store.sentences_by_ids(ids)
+            hits = [
+                (sentences[i], score)
+                for i, score in zip(ids, scores, strict=True)
+                if i in sentences and (allowed is None or sentences[i].doc_id in allowed)
+            ]
+        return hits[:k]
+
+    def iter_vectors(self, kind: str) -> Iterator[tuple[list[int], Matrix]]:
+        """All stored vectors of ``chunks`` or ``sentences``, in batches."""
+        return self._store.iter_vectors(kind)
+
+    def chunk_vectors(self, chunk_ids: Sequence[int]) -> Matrix:
+        return self._store.chunk_vectors(chunk_ids)
+
+    def lexical_scores(
+        self, terms: Sequence[str], chunk_ids: Sequence[int]
+    ) -> list[tuple[int, float]]:
+        """BM25 of ``terms`` for exactly these chunks (those with no term are left out)."""
+        return self._store.lexical_search("chunk_terms", terms, len(chunk_ids), within=chunk_ids)
+
+    def chunks_containing(self, sentence: StoredSentence) -> list[StoredChunk]:
+        return self._store.chunks_containing(sentence.doc_id, sentence.position)
+
+    def sentence_terms(self, sentence_ids: Sequence[int]) -> dict[int, str]:
+        return self._store.stored_terms("sentence_terms", sentence_ids)
+
+    def document_frequencies(self, terms: Sequence[str]) -> tuple[dict[str, int], int]:
+        return self._store.document_frequencies(terms)
+
+    def lexicon(self) -> Lexicon:
+        with self.consistent_view():
+            if self._lexicon is None:
+                self._lexicon = self._store.load_lexicon(self.embedder.dimension)
+            return self._lexicon
+
+    def _allowed(self, article_filter: ArticleFilter | None) -> set[str] | None:
+        if article_filter is None or article_filter.is_empty:
+            return None
+        return self._store.matching_doc_ids(article_filter)
 
     def chunk_sentences(self, chunk: StoredChunk) -> list[StoredSentence]:
         return self._store.get_sentences(chunk.doc_id, chunk.first_sentence, chunk.last_sentence)

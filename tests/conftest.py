@@ -48,6 +48,9 @@ class HashingEmbedder:
     ) -> np.ndarray:
         return self.encode_queries(texts)
 
+    def encode_words(self, words: Sequence[str]) -> np.ndarray:
+        return self.encode_queries(words)
+
     def fingerprint_vector(self) -> list[float]:
         return [float(v) for v in self._vector(FINGERPRINT_PROBE)]
 

@@ -25,6 +25,10 @@ class Embedder(Protocol):
         self, texts: Sequence[str], show_progress: bool = False, batch_size: int = 16
     ) -> Matrix: ...
 
+    def encode_words(self, words: Sequence[str]) -> Matrix:
+        """Single words with no prompt: comparable across languages, for the lexicon."""
+        ...
+
     def fingerprint_vector(self) -> list[float]: ...
 
 

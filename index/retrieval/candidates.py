@@ -1,0 +1,79 @@
+"""Candidate chunks for a question: dense, lexical (BM25) and sentence-level dense hits,
+fused on min-max normalised scores."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from index.corpus import Corpus
+from index.document_store import StoredChunk
+from index.filters import ArticleFilter
+from index.retrieval.query import AnalyzedQuery
+
+
+@dataclass(frozen=True)
+class RetrievalConfig:
+    dense_chunks: int = 20
+    # 0 turns a source of candidates off
+    lexical_chunks: int = 20
+    dense_sentences: int = 20
+    # weight of the dense score in the fusion; the lexical score has the rest
+    dense_weight: float = 0.5
+
+
+@dataclass(frozen=True, slots=True)
+class ChunkCandidate:
+    chunk: StoredChunk
+    dense: float  # cosine of the question and the chunk
+    lexical: float  # BM25 of the question's terms in the chunk, 0 if none
+    fused: float
+
+
+def _min_max(values: Sequence[float]) -> list[float]:
+    low, high = min(values), max(values)
+    if high - low < 1e-9:
+        return [1.0 if high > 0 else 0.0 for _ in values]
+    return [(value - low) / (high - low) for value in values]
+
+
+def gather_candidates(
+    query: AnalyzedQuery,
+    corpus: Corpus,
+    config: RetrievalConfig,
+    article_filter: ArticleFilter | None,
+) -> list[ChunkCandidate]:
+    """Call inside ``corpus.consistent_view()``; best fused score first."""
+    chunks: dict[int, StoredChunk] = {}
+    for hit in corpus.search_chunks(query.vector, config.dense_chunks, article_filter):
+        chunks[hit.chunk.id] = hit.chunk
+    if config.lexical_chunks and query.terms:
+        for hit in corpus.lexical_search_chunks(
+            query.flat_terms(), config.lexical_chunks, article_filter
+        ):
+            chunks.setdefault(hit.chunk.id, hit.chunk)
+    if config.dense_sentences:
+        for sentence, _ in corpus.search_sentences(
+            query.vector, config.dense_sentences, article_filter
+        ):
+            for chunk in corpus.chunks_containing(sentence):
+                chunks.setdefault(chunk.id, chunk)
+    if not chunks:
+        return []
+    ids = list(chunks)
+    dense = (corpus.chunk_vectors(ids) @ query.vector).tolist()
+    lexical_scores = dict(corpus.lexical_scores(query.flat_terms(), ids)) if query.terms else {}
+    lexical = [lexical_scores.get(i, 0.0) for i in ids]
+    if lexical_scores:
+        fused = config.dense_weight * np.asarray(_min_max(dense)) + (
+            1 - config.dense_weight
+        ) * np.asarray(_min_max(lexical))
+    else:
+        fused = np.asarray(dense)
+    candidates = [
+        ChunkCandidate(chunks[i], float(d), float(b), float(f))
+        for i, d, b, f in zip(ids, dense, lexical, fused, strict=True)
+    ]
+    return sorted(candidates, key=lambda candidate: candidate.fused, reverse=True)
