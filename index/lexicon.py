@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from index.embedding.embedder import Matrix
+from index.text.transliteration import arabic_skeletons, latin_skeleton
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS lexicon (
@@ -30,6 +31,13 @@ class TranslationConfig:
     min_similarity: float = 0.86
     # a candidate must be about as close as the best one, or it is noise
     max_gap: float = 0.02
+    # two-letter stems are mostly affixes and particles: never a translation
+    min_term_length: int = 3
+    # names: Latin and Arabic spellings with the same consonant skeleton (see
+    # text/transliteration.py); shorter skeletons collide too often
+    transliterate: bool = True
+    min_skeleton_length: int = 3
+    max_transliterations: int = 3
 
 
 def unknown_terms(connection: sqlite3.Connection, terms: Iterable[str]) -> list[str]:
@@ -57,34 +65,57 @@ def insert_entries(
 
 
 class Lexicon:
-    """All lexicon vectors in memory, for matching query words by one matrix product."""
+    """All lexicon vectors in memory, for matching query words by one matrix product, and the
+    consonant skeletons of their word forms, for matching names."""
 
-    def __init__(self, terms: list[str], vectors: Matrix) -> None:
+    def __init__(self, terms: list[str], surfaces: list[str], vectors: Matrix) -> None:
         self.terms = terms
         self.vectors = vectors
+        self._by_skeleton: dict[str, list[int]] = {}
+        for index, surface in enumerate(surfaces):
+            for skeleton in arabic_skeletons(surface):
+                self._by_skeleton.setdefault(skeleton, []).append(index)
 
     @classmethod
     def load(cls, connection: sqlite3.Connection, dimension: int) -> Lexicon:
-        rows = connection.execute("SELECT term, vector FROM lexicon ORDER BY term").fetchall()
+        rows = connection.execute(
+            "SELECT term, surface, vector FROM lexicon ORDER BY term"
+        ).fetchall()
         if not rows:
-            return cls([], np.zeros((0, dimension), dtype=np.float32))
-        vectors = np.vstack([np.frombuffer(row[1], dtype=np.float32) for row in rows])
-        return cls([str(row[0]) for row in rows], vectors)
+            return cls([], [], np.zeros((0, dimension), dtype=np.float32))
+        vectors = np.vstack([np.frombuffer(row[2], dtype=np.float32) for row in rows])
+        return cls([str(row[0]) for row in rows], [str(row[1]) for row in rows], vectors)
 
-    def translate(self, word_vectors: Matrix, config: TranslationConfig) -> list[list[str]]:
-        """For each word vector, the Arabic terms that translate it (possibly none)."""
+    def translate(
+        self, words: Sequence[str], word_vectors: Matrix, config: TranslationConfig
+    ) -> list[list[str]]:
+        """For each Latin word (and its vector), the Arabic terms that translate it."""
         if not self.terms or not len(word_vectors):
-            return [[] for _ in range(len(word_vectors))]
+            return [[] for _ in words]
         similarities = word_vectors @ self.vectors.T
-        translations = []
-        for row in similarities:
-            best = np.argsort(-row)[: config.per_word]
-            top = float(row[best[0]])
-            translations.append(
-                [
-                    self.terms[i]
-                    for i in best
-                    if row[i] >= config.min_similarity and top - row[i] <= config.max_gap
-                ]
-            )
-        return translations
+        return [
+            list(dict.fromkeys(self._by_meaning(row, config) + self._by_sound(word, row, config)))
+            for word, row in zip(words, similarities, strict=True)
+        ]
+
+    def _by_meaning(self, similarities: Matrix, config: TranslationConfig) -> list[str]:
+        best = [
+            int(i)
+            for i in np.argsort(-similarities)[: config.per_word * 4]
+            if len(self.terms[int(i)]) >= config.min_term_length
+        ][: config.per_word]
+        if not best:
+            return []
+        top = float(similarities[best[0]])
+        return [
+            self.terms[i]
+            for i in best
+            if similarities[i] >= config.min_similarity and top - similarities[i] <= config.max_gap
+        ]
+
+    def _by_sound(self, word: str, similarities: Matrix, config: TranslationConfig) -> list[str]:
+        skeleton = latin_skeleton(word)
+        if not config.transliterate or len(skeleton) < config.min_skeleton_length:
+            return []
+        matches = sorted(self._by_skeleton.get(skeleton, []), key=lambda i: -similarities[i])
+        return [self.terms[i] for i in matches[: config.max_transliterations]]

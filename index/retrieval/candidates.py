@@ -49,7 +49,7 @@ def gather_candidates(
     chunks: dict[int, StoredChunk] = {}
     for hit in corpus.search_chunks(query.vector, config.dense_chunks, article_filter):
         chunks[hit.chunk.id] = hit.chunk
-    if config.lexical_chunks and query.terms:
+    if config.lexical_chunks and query.has_lexical_evidence:
         for hit in corpus.lexical_search_chunks(
             query.flat_terms(), config.lexical_chunks, article_filter
         ):
@@ -64,7 +64,9 @@ def gather_candidates(
         return []
     ids = list(chunks)
     dense = (corpus.chunk_vectors(ids) @ query.vector).tolist()
-    lexical_scores = dict(corpus.lexical_scores(query.flat_terms(), ids)) if query.terms else {}
+    lexical_scores = (
+        dict(corpus.lexical_scores(query.flat_terms(), ids)) if query.has_lexical_evidence else {}
+    )
     lexical = [lexical_scores.get(i, 0.0) for i in ids]
     if lexical_scores:
         fused = config.dense_weight * np.asarray(_min_max(dense)) + (

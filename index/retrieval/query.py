@@ -29,6 +29,10 @@ class AnalyzedQuery:
     vector: Matrix
     terms: list[QueryTerm] = field(default_factory=list)
 
+    @property
+    def has_lexical_evidence(self) -> bool:
+        return any(term.alternatives for term in self.terms)
+
     def flat_terms(self) -> list[str]:
         return [alternative for term in self.terms for alternative in term.alternatives]
 
@@ -43,18 +47,19 @@ def analyze(
     alternatives = [[stem(word)] for word in question_words]
     latin = [i for i, word in enumerate(question_words) if is_latin(word) and len(word) > 2]
     if translation is not None and latin:
-        word_vectors = corpus.embedder.encode_words([question_words[i] for i in latin])
-        for i, translated in zip(
-            latin, corpus.lexicon().translate(word_vectors, translation), strict=True
-        ):
+        latin_words = [question_words[i] for i in latin]
+        word_vectors = corpus.embedder.encode_words(latin_words)
+        translations = corpus.lexicon().translate(latin_words, word_vectors, translation)
+        for i, translated in zip(latin, translations, strict=True):
             alternatives[i].extend(translated)
     frequencies, total = corpus.document_frequencies([a for group in alternatives for a in group])
     terms = []
     for group in alternatives:
         present = [a for a in dict.fromkeys(group) if frequencies.get(a, 0) > 0]
-        if present:
-            rarest = min(frequencies[a] for a in present)
-            # BM25's idf: rare words say more about where the answer is
-            weight = math.log(1 + (total - rarest + 0.5) / (rarest + 0.5))
-            terms.append(QueryTerm(tuple(present), weight))
+        # BM25's idf: rare words say more about where the answer is. A word found nowhere
+        # keeps the weight of a very rare one, so that matching the other words of the
+        # question is not mistaken for matching all of it.
+        rarest = min((frequencies[a] for a in present), default=0)
+        weight = math.log(1 + (total - rarest + 0.5) / (rarest + 0.5))
+        terms.append(QueryTerm(tuple(present), weight))
     return AnalyzedQuery(question, vector, terms)
