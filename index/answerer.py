@@ -9,7 +9,12 @@ from index.corpus import Corpus
 from index.filters import ArticleFilter
 from index.lexicon import TranslationConfig
 from index.quotes import QuoteCandidate, QuoteConfig, SentenceEvidence, best_window, overlaps
-from index.retrieval.candidates import ChunkCandidate, RetrievalConfig, gather_candidates
+from index.retrieval.candidates import (
+    ChunkCandidate,
+    RetrievalConfig,
+    feedback_query,
+    gather_candidates,
+)
 from index.retrieval.query import AnalyzedQuery, analyze
 
 
@@ -77,6 +82,11 @@ class Answerer:
         query = analyze(question, self.corpus, self.config.lexical, translation)
         with self.corpus.consistent_view():
             chunks = gather_candidates(query, self.corpus, self.config.retrieval, article_filter)
+            if self.config.retrieval.feedback_chunks:
+                query = feedback_query(query, chunks, self.corpus, self.config.retrieval)
+                chunks = gather_candidates(
+                    query, self.corpus, self.config.retrieval, article_filter
+                )
             candidates = self._quote_candidates(chunks[: self.config.quote_chunks], query)
             ranked = sorted(candidates, key=lambda c: c.score, reverse=True)
             quotes = [self._quote(candidate) for candidate in _best_distinct(ranked, top_k)]

@@ -13,6 +13,7 @@ throughput and the HTTP/in-process ratio.
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import signal
 import socket
@@ -22,7 +23,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 import httpx
@@ -48,7 +49,7 @@ QUESTIONS = [
 def percentile(values: Sequence[float], fraction: float) -> float:
     """Nearest-rank percentile."""
     ordered = sorted(values)
-    rank = max(1, round(fraction * len(ordered) + 0.5 - 1e-9))
+    rank = max(1, math.ceil(fraction * len(ordered)))
     return ordered[min(rank, len(ordered)) - 1]
 
 
@@ -146,33 +147,44 @@ def http_load(
     return latencies, server_ms, wall
 
 
-def in_process(data_dir: Path, total: int, top_k: int) -> list[float]:
-    from service.bootstrap import open_answerer
-    from service.settings import Settings
+class InProcess:
+    """The same index opened in this process (after the server seeded it), asked directly."""
 
-    answerer = open_answerer(Settings(data_dir=data_dir), show_progress=False)
-    try:
-        ask: Callable[[str], object] = lambda q: answerer.ask(q, top_k=top_k)  # noqa: E731
+    def __init__(self, data_dir: Path, top_k: int) -> None:
+        from service.bootstrap import open_answerer
+        from service.server import limit_torch_threads
+        from service.settings import Settings
+
+        settings = Settings(data_dir=data_dir)
+        limit_torch_threads(settings.torch_threads)  # as the server does
+        self.torch_threads = settings.torch_threads
+        self._answerer = open_answerer(settings, show_progress=False)
+        self._top_k = top_k
         for question in QUESTIONS:
-            ask(question)  # warm-up
+            self._answerer.ask(question, top_k=top_k)  # warm-up
+
+    def run(self, first: int, count: int) -> list[float]:
         latencies = []
-        for number in range(total):
+        for number in range(first, first + count):
             started = time.perf_counter()
-            ask(QUESTIONS[number % len(QUESTIONS)])
+            self._answerer.ask(QUESTIONS[number % len(QUESTIONS)], top_k=self._top_k)
             latencies.append((time.perf_counter() - started) * 1000)
         return latencies
-    finally:
-        answerer.corpus.close()
+
+    def close(self) -> None:
+        self._answerer.corpus.close()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--requests", type=int, default=200, help="requests per HTTP run")
-    parser.add_argument("--concurrency", type=int, default=4, help="clients in the second run")
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--requests", type=int, default=200, help="requests per measurement")
+    parser.add_argument("--concurrency", type=int, default=4, help="clients in the load run")
     parser.add_argument("--top-k", type=int, default=3)
     parser.add_argument("--data-dir", type=Path, help="an index to use (default: a new one)")
     parser.add_argument("--ready-timeout", type=float, default=900)
     arguments = parser.parse_args(argv)
+    round_size = len(QUESTIONS)
+    rounds = max(1, arguments.requests // round_size)
 
     with tempfile.TemporaryDirectory(prefix="iqtibas-bench-") as scratch:
         data_dir = arguments.data_dir or Path(scratch) / "index"
@@ -182,46 +194,61 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"starting the server on {base_url} (index {data_dir}) ...", flush=True)
         started = time.perf_counter()
         process = start_server(data_dir, port, log_path)
+        local: InProcess | None = None
         try:
             wait_ready(base_url, process, arguments.ready_timeout)
             print(f"ready after {time.perf_counter() - started:.1f} s", flush=True)
-            http_load(base_url, len(QUESTIONS), 1, arguments.top_k)  # warm-up
-            one, one_server, one_wall = http_load(base_url, arguments.requests, 1, arguments.top_k)
+            load_before = os.getloadavg()
+            local = InProcess(data_dir, arguments.top_k)
+            http_load(base_url, round_size, 1, arguments.top_k)  # warm-up
+            # alternate small rounds so that both see the same machine load
+            one: list[float] = []
+            one_server: list[float] = []
+            direct: list[float] = []
+            for _ in range(rounds):
+                latencies, server_ms, _ = http_load(base_url, round_size, 1, arguments.top_k)
+                one += latencies
+                one_server += server_ms
+                direct += local.run(0, round_size)
             many, many_server, many_wall = http_load(
-                base_url, arguments.requests, arguments.concurrency, arguments.top_k
+                base_url, rounds * round_size, arguments.concurrency, arguments.top_k
             )
+            load_after = os.getloadavg()
+            torch_threads = local.torch_threads
         finally:
+            if local is not None:
+                local.close()
             process.send_signal(signal.SIGINT)
             try:
                 process.wait(60)
             except subprocess.TimeoutExpired:
                 process.kill()
-        local = in_process(data_dir, arguments.requests, arguments.top_k)
 
-    local_p50 = percentile(local, 0.5)
+    direct_p50 = percentile(direct, 0.5)
+    one_wall_s = sum(one) / 1000
     print()
     print(
-        f"POST /ask, top_k={arguments.top_k}, {arguments.requests} requests per run, "
-        f"{os.cpu_count()} CPUs"
+        f"POST /ask, top_k={arguments.top_k}, {len(one)} requests per measurement, "
+        f"{os.cpu_count()} CPUs, load average {load_before[0]:.1f} -> {load_after[0]:.1f}, "
+        f"torch threads {torch_threads or 'default'}"
     )
     print(
-        f"  in-process Answerer.ask  {summary(local)}  {len(local) / (sum(local) / 1000):6.1f} q/s"
+        f"  in-process Answerer.ask  {summary(direct)}  "
+        f"{len(direct) / (sum(direct) / 1000):6.1f} q/s"
     )
-    print(f"  HTTP, 1 client           {summary(one)}  {len(one) / one_wall:6.1f} req/s")
-    print(f"    (server took_ms)       {summary(one_server)}")
+    print(f"  HTTP, 1 client           {summary(one)}  {len(one) / one_wall_s:6.1f} req/s")
+    print(f"    server took_ms         {summary(one_server)}")
     print(
         f"  HTTP, {arguments.concurrency} clients          {summary(many)}  "
         f"{len(many) / many_wall:6.1f} req/s"
     )
-    print(f"    (server took_ms)       {summary(many_server)}")
+    print(f"    server took_ms         {summary(many_server)}")
     print(
-        f"  ratio HTTP p50 / in-process p50: 1 client {percentile(one, 0.5) / local_p50:.2f}, "
-        f"{arguments.concurrency} clients {percentile(many, 0.5) / local_p50:.2f}"
+        f"  ratio HTTP p50 / in-process p50: 1 client {percentile(one, 0.5) / direct_p50:.2f}, "
+        f"{arguments.concurrency} clients {percentile(many, 0.5) / direct_p50:.2f}"
     )
-    print(
-        f"  HTTP overhead at p50, 1 client: "
-        f"{percentile(one, 0.5) - percentile(one_server, 0.5):.1f} ms"
-    )
+    overheads = [client - server for client, server in zip(one, one_server, strict=True)]
+    print(f"  HTTP overhead (client latency - server took_ms), 1 client: {summary(overheads)}")
     return 0
 
 

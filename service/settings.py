@@ -69,6 +69,30 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=50 * 1024 * 1024, ge=1024)
     rate_limit_per_minute: int = Field(default=600, ge=0, description="Per client; 0 is off.")
     log_level: str = "INFO"
+    sync_batch_articles: int = Field(
+        default=16,
+        ge=1,
+        description="POST /documents with at most this many articles is stored before the "
+        "response (200); a larger batch becomes a background job (202).",
+    )
+    max_queued_jobs: int = Field(
+        default=8, ge=1, description="Ingest jobs waiting or running at once; more is a 409."
+    )
+    jobs_kept: int = Field(
+        default=100, ge=1, description="Finished ingest jobs kept in memory for GET /jobs/{id}."
+    )
+    torch_threads: int = Field(
+        default=1,
+        ge=0,
+        description="Threads torch may use inside one request in `iqtibas serve` (0: torch's "
+        "default, one per core). The server answers requests in parallel, so more per request "
+        "oversubscribes the cores: on 2 busy cores, 2 made a question 10 times slower than 1.",
+    )
+    forwarded_allow_ips: str = Field(
+        default="127.0.0.1",
+        description="Proxies trusted to set X-Forwarded-For (the client address that rate "
+        "limits count by); comma-separated, '*' for any.",
+    )
 
 
 @lru_cache(maxsize=1)

@@ -65,7 +65,9 @@ class SentenceTransformerEmbedder:
         return np.asarray(vectors, dtype=np.float32)
 
     def fingerprint_vector(self) -> list[float]:
-        vector = self._model.encode([FINGERPRINT_PROBE], normalize_embeddings=True)[0]
+        vector = self._model.encode(
+            [FINGERPRINT_PROBE], normalize_embeddings=True, show_progress_bar=False
+        )[0]
         return [round(float(value), 5) for value in vector]
 
 

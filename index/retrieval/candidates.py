@@ -22,6 +22,10 @@ class RetrievalConfig:
     dense_sentences: int = 20
     # weight of the dense score in the fusion; the lexical score has the rest
     dense_weight: float = 0.5
+    # pseudo-relevance feedback: the question vector moves towards its best chunks, which
+    # pulls an English question into the Arabic region of the space; 0 turns it off
+    feedback_chunks: int = 0
+    feedback_weight: float = 0.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,3 +83,15 @@ def gather_candidates(
         for i, d, b, f in zip(ids, dense, lexical, fused, strict=True)
     ]
     return sorted(candidates, key=lambda candidate: candidate.fused, reverse=True)
+
+
+def feedback_query(
+    query: AnalyzedQuery, candidates: list[ChunkCandidate], corpus: Corpus, config: RetrievalConfig
+) -> AnalyzedQuery:
+    """Rocchio feedback: the question vector plus the mean of its best chunks, normalised."""
+    if not config.feedback_chunks or not candidates:
+        return query
+    top = corpus.chunk_vectors([c.chunk.id for c in candidates[: config.feedback_chunks]])
+    moved = query.vector + config.feedback_weight * top.mean(axis=0)
+    moved = moved / float(np.linalg.norm(moved))
+    return AnalyzedQuery(query.text, moved.astype(np.float32), query.terms)

@@ -1,0 +1,1 @@
+"""Pure ASGI middleware: they see every response, including errors raised outside routes."""

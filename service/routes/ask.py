@@ -1,0 +1,26 @@
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from service.auth import Access
+from service.dependencies import AskServiceDep, JsonBody, ReadAccess
+from service.openapi import access, error_responses
+from service.schemas import AskRequest, AskResponse
+
+router = APIRouter(tags=["ask"])
+
+
+@router.post(
+    "/ask",
+    response_model=AskResponse,
+    summary="Answer a question with verbatim quotes",
+    description="Retrieves the passages that best answer the question and returns the "
+    "sentences that answer it, best first, each with its article id and character offsets "
+    "(text == article.text[start:end]). When the sources do not answer, answerable is false "
+    "and the quotes are related reading.",
+    dependencies=[ReadAccess, JsonBody],
+    responses=error_responses(400, 401, 413, 415, 422, 429, 503),
+    openapi_extra=access(Access.READ),
+)
+def ask(body: AskRequest, service: AskServiceDep) -> AskResponse:
+    return service.ask(body)

@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+from fastapi.responses import PlainTextResponse
+
+from service.dependencies import StateDep
+from service.metrics import CONTENT_TYPE
+from service.openapi import error_responses
+from service.schemas import Health, Readiness
+
+router = APIRouter(tags=["operations"])
+
+_METRICS_EXAMPLE = (
+    "# HELP iqtibas_http_requests_total HTTP requests answered.\n"
+    "# TYPE iqtibas_http_requests_total counter\n"
+    'iqtibas_http_requests_total{method="POST",route="/ask",status="200"} 42\n'
+    "# HELP iqtibas_articles_indexed Articles in the index.\n"
+    "# TYPE iqtibas_articles_indexed gauge\n"
+    "iqtibas_articles_indexed 12\n"
+)
+_METRICS_RESPONSE: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "Prometheus text exposition format 0.0.4.",
+        "content": {"text/plain": {"schema": {"type": "string"}, "example": _METRICS_EXAMPLE}},
+    }
+}
+
+
+@router.get("/health", response_model=Health, summary="The process is alive")
+def health() -> Health:
+    return Health(status="ok")
+
+
+@router.get(
+    "/ready",
+    response_model=Readiness,
+    summary="The model and index are loaded",
+    responses=error_responses(503),
+)
+def ready(state: StateDep) -> Readiness:
+    return state.readiness()  # 503 until loaded
+
+
+@router.get(
+    "/metrics",
+    response_class=PlainTextResponse,
+    summary="Prometheus metrics",
+    description="Requests by route and status, latency histogram, errors by code, articles, "
+    "chunks and sentences indexed, ingest jobs by status.",
+    responses=_METRICS_RESPONSE,
+)
+def metrics(state: StateDep) -> PlainTextResponse:
+    return PlainTextResponse(state.metrics.render(state.gauges()), media_type=CONTENT_TYPE)

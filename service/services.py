@@ -1,0 +1,245 @@
+"""The service objects the routers call: they take and return API models and speak to the
+index through the Answerer, the Corpus and the single writer."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from index.answerer import Answer, Answerer, EmptyQuestionError
+from index.article import Article, InvalidArticleError
+from index.corpus import Corpus
+from index.filters import ArticleFilter
+from service.errors import ConflictError, InvalidInputError, NotFoundError, detail
+from service.jobs import JobQueue
+from service.schemas import (
+    ArticleStatus,
+    AskFilters,
+    AskRequest,
+    AskResponse,
+    Deleted,
+    Document,
+    DocumentIn,
+    DocumentPage,
+    DocumentSummary,
+    IngestRequest,
+    IngestResult,
+    Job,
+    Quote,
+    Span,
+)
+from service.settings import Settings
+from service.writer import CorpusWriter
+
+
+class AskService:
+    def __init__(self, answerer: Answerer, max_question_characters: int) -> None:
+        self._answerer = answerer
+        self._max_characters = max_question_characters
+
+    def ask(self, request: AskRequest) -> AskResponse:
+        if len(request.question) > self._max_characters:
+            raise InvalidInputError(
+                f"the question is longer than {self._max_characters} characters",
+                [
+                    detail(
+                        ["body", "question"],
+                        f"String should have at most {self._max_characters} characters",
+                        "string_too_long",
+                    )
+                ],
+            )
+        try:
+            answer = self._answerer.ask(
+                request.question, request.top_k, _article_filter(request.filters)
+            )
+        except EmptyQuestionError:
+            raise InvalidInputError(
+                "the question is empty",
+                [detail(["body", "question"], "the question is empty", "empty_question")],
+            ) from None
+        return _ask_response(answer)
+
+
+def _article_filter(filters: AskFilters | None) -> ArticleFilter | None:
+    if filters is None:
+        return None
+    return ArticleFilter(
+        doc_ids=frozenset(filters.doc_ids) if filters.doc_ids is not None else None,
+        source=filters.source,
+        lang=filters.lang,
+        published_from=filters.published_from.isoformat() if filters.published_from else None,
+        published_to=filters.published_to.isoformat() if filters.published_to else None,
+    )
+
+
+def _ask_response(answer: Answer) -> AskResponse:
+    return AskResponse(
+        question=answer.question,
+        answerable=answer.answerable,
+        quotes=[
+            Quote(
+                text=quote.text,
+                doc_id=quote.doc_id,
+                title=quote.title,
+                start=quote.start,
+                end=quote.end,
+                score=float(quote.score),
+                context=Span(
+                    text=quote.context.text, start=quote.context.start, end=quote.context.end
+                ),
+            )
+            for quote in answer.quotes
+        ],
+        took_ms=round(answer.took_ms, 3),
+    )
+
+
+class DocumentService:
+    def __init__(self, corpus: Corpus, writer: CorpusWriter, jobs: JobQueue) -> None:
+        self._corpus = corpus
+        self._writer = writer
+        self._jobs = jobs
+
+    def list(self, offset: int, limit: int) -> DocumentPage:
+        # one view, so the page and the total describe the same state of the index
+        with self._corpus.consistent_view():
+            articles = self._corpus.list_articles(offset, limit)
+            total = self._corpus.counts().articles
+        return DocumentPage(
+            items=[_summary(article) for article in articles],
+            total=total,
+            offset=offset,
+            limit=limit,
+        )
+
+    def get(self, doc_id: str) -> Document:
+        article = self._corpus.get(doc_id)
+        if article is None:
+            raise NotFoundError(f"no article with id {doc_id!r}")
+        return Document(
+            **_summary(article).model_dump(), summary=article.summary, text=article.text
+        )
+
+    def delete(self, doc_id: str) -> Deleted:
+        with self._jobs.direct_write():
+            if not self._writer.delete(doc_id):
+                raise NotFoundError(f"no article with id {doc_id!r}")
+        return Deleted(id=doc_id, status="deleted")
+
+
+def _summary(article: Article) -> DocumentSummary:
+    return DocumentSummary(
+        id=article.id,
+        title=article.title,
+        lang=article.lang,
+        url=article.url,
+        published=article.published,
+        source=article.source,
+        characters=len(article.text),
+    )
+
+
+class IngestService:
+    def __init__(self, writer: CorpusWriter, jobs: JobQueue, settings: Settings) -> None:
+        self._writer = writer
+        self._jobs = jobs
+        self._max_batch = settings.max_batch_articles
+        self._max_characters = settings.max_article_characters
+        self._sync_batch = settings.sync_batch_articles
+
+    def ingest(self, request: IngestRequest) -> IngestResult | Job:
+        """Stored now (IngestResult) for a small batch, else queued as a job (Job)."""
+        articles = self.validate(request.documents)
+        if len(articles) > self._sync_batch:
+            return self._jobs.submit(articles).snapshot()
+        with self._jobs.direct_write():
+            states = self._writer.store(articles)
+        return IngestResult(
+            status="stored",
+            articles=[ArticleStatus(id=doc_id, status=state) for doc_id, state in states],
+        )
+
+    def validate(self, documents: Sequence[DocumentIn]) -> list[Article]:
+        """Every article checked before any is stored: a bad batch changes nothing."""
+        if len(documents) > self._max_batch:
+            raise InvalidInputError(
+                f"the batch holds {len(documents)} articles; at most {self._max_batch} are "
+                "accepted per request (IQTIBAS_MAX_BATCH_ARTICLES)",
+                [
+                    detail(
+                        ["body", "documents"],
+                        f"List should have at most {self._max_batch} items",
+                        "too_long",
+                    )
+                ],
+            )
+        problems = []
+        articles = []
+        for position, document in enumerate(documents):
+            where: list[str | int] = ["body", "documents", position]
+            if len(document.text) > self._max_characters:
+                problems.append(
+                    detail(
+                        [*where, "text"],
+                        f"article {document.id!r}: the text is longer than "
+                        f"{self._max_characters} characters (IQTIBAS_MAX_ARTICLE_CHARACTERS)",
+                        "string_too_long",
+                    )
+                )
+                continue
+            try:
+                articles.append(
+                    Article.create(
+                        id=document.id,
+                        text=document.text,
+                        title=document.title,
+                        lang=document.lang,
+                        url=document.url,
+                        published=document.published,
+                        source=document.source,
+                    )
+                )
+            except InvalidArticleError as error:
+                problems.append(
+                    detail(where, f"article {document.id!r}: {error}", "invalid_article")
+                )
+        if problems:
+            raise InvalidInputError(f"{problems[0]['msg']}" + _more(problems), problems)
+        self._refuse_duplicates(documents)
+        return articles
+
+    @staticmethod
+    def _refuse_duplicates(documents: Sequence[DocumentIn]) -> None:
+        first_seen: dict[str, int] = {}
+        clashes = []
+        for position, document in enumerate(documents):
+            if document.id in first_seen:
+                clashes.append(
+                    detail(
+                        ["body", "documents", position, "id"],
+                        f"id {document.id!r} is also article {first_seen[document.id]} of "
+                        "this batch",
+                        "duplicate_id",
+                    )
+                )
+            first_seen.setdefault(document.id, position)
+        if clashes:
+            raise ConflictError(
+                "duplicate_ids",
+                "the batch names the same article id more than once, so which text to keep "
+                "is ambiguous; send each id once",
+                clashes,
+            )
+
+    def job(self, job_id: str) -> Job:
+        job = self._jobs.get(job_id)
+        if job is None:
+            raise NotFoundError(
+                f"no ingest job {job_id!r}; finished jobs are forgotten after a restart or "
+                "once many newer ones have finished"
+            )
+        return job.snapshot()
+
+
+def _more(problems: Sequence[object]) -> str:
+    return f" (and {len(problems) - 1} more problem(s))" if len(problems) > 1 else ""

@@ -1,0 +1,47 @@
+"""The single writer. Adds and deletes run one at a time, so that two batches naming the same
+article cannot interleave: the change asked for last is the one kept."""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Iterator, Sequence
+
+from index.article import Article
+from index.corpus import Corpus, ProgressCallback
+from service.schemas import ArticleState
+
+
+class CorpusWriter:
+    def __init__(self, corpus: Corpus) -> None:
+        self._corpus = corpus
+        self._lock = threading.Lock()
+
+    @property
+    def group_size(self) -> int:
+        """Articles Corpus.add commits together: the unit of durable progress."""
+        return self._corpus.config.commit_every_articles
+
+    @contextlib.contextmanager
+    def exclusive(self) -> Iterator[None]:
+        with self._lock:
+            yield
+
+    def store(
+        self, articles: Sequence[Article], progress: ProgressCallback | None = None
+    ) -> list[tuple[str, ArticleState]]:
+        """Add or replace; durable on return. Call inside ``exclusive()``."""
+        # nobody else writes while the lock is held, so "existed" cannot go stale
+        existing = set(self._corpus.get_many([article.id for article in articles]))
+        self._corpus.add(articles, progress=progress)
+        return [
+            (article.id, "replaced" if article.id in existing else "created")
+            for article in articles
+        ]
+
+    def delete(self, doc_id: str) -> bool:
+        """Call inside ``exclusive()``."""
+        return bool(self._corpus.delete([doc_id]))
+
+    def passage_count(self, articles: Sequence[Article]) -> int:
+        return self._corpus.passage_count(articles)
