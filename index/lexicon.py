@@ -28,7 +28,7 @@ CREATE TABLE IF NOT EXISTS lexicon (
 class TranslationConfig:
     # candidates per English word, and the similarity a candidate needs; tuned on XQuAD-dev
     per_word: int = 2
-    min_similarity: float = 0.86
+    min_similarity: float = 0.90
     # a candidate must be about as close as the best one, or it is noise
     max_gap: float = 0.02
     # two-letter stems are mostly affixes and particles: never a translation

@@ -50,7 +50,15 @@ def add_with_progress(
         return corpus.add(articles, progress=advance)
 
 
+def limit_torch_threads(threads: int) -> None:
+    if threads > 0:
+        import torch  # imported here: nothing else needs torch before the model loads
+
+        torch.set_num_threads(threads)
+
+
 def open_corpus(settings: Settings, show_progress: bool = True) -> Corpus:
+    limit_torch_threads(settings.torch_threads)
     embedder = load_embedder(settings.model, settings.model_cache_dir)
     corpus = Corpus(settings.data_dir, embedder, corpus_config(settings))
     if corpus.get_meta(SEEDED_KEY) is None:

@@ -8,17 +8,11 @@ import logging
 import uvicorn
 
 from service.app import app_state, create_app
+from service.bootstrap import limit_torch_threads
 from service.logging_setup import configure_logging
 from service.settings import Settings
 
 logger = logging.getLogger(__name__)
-
-
-def limit_torch_threads(threads: int) -> None:
-    if threads > 0:
-        import torch  # imported here: the app itself never needs it before loading
-
-        torch.set_num_threads(threads)
 
 
 def serve(settings: Settings) -> None:

