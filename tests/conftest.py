@@ -51,6 +51,11 @@ class HashingEmbedder:
     def encode_words(self, words: Sequence[str]) -> np.ndarray:
         return self.encode_queries(words)
 
+    def encode_query_and_words(
+        self, query: str, words: Sequence[str]
+    ) -> tuple[np.ndarray, np.ndarray]:
+        return self._vector(query), self.encode_queries(words)
+
     def fingerprint_vector(self) -> list[float]:
         return [float(v) for v in self._vector(FINGERPRINT_PROBE)]
 

@@ -29,6 +29,10 @@ class Embedder(Protocol):
         """Single words with no prompt: comparable across languages, for the lexicon."""
         ...
 
+    def encode_query_and_words(self, query: str, words: Sequence[str]) -> tuple[Matrix, Matrix]:
+        """``encode_queries([query])[0]`` and ``encode_words(words)`` in one call."""
+        ...
+
     def fingerprint_vector(self) -> list[float]: ...
 
 

@@ -45,6 +45,12 @@ class SentenceTransformerEmbedder:
     ) -> Matrix:
         return self._encode(texts, self._passage_prompt, show_progress, batch_size)
 
+    def encode_query_and_words(self, query: str, words: Sequence[str]) -> tuple[Matrix, Matrix]:
+        """One forward pass for a question and its words: half the latency of two calls."""
+        prefix = (getattr(self._model, "prompts", {}) or {}).get(self._query_prompt or "", "")
+        vectors = self._encode([prefix + query, *words], None, show_progress=False, batch_size=64)
+        return vectors[0], vectors[1:]
+
     def encode_words(self, words: Sequence[str]) -> Matrix:
         # short inputs batch well: a large batch is several times faster per word here
         return self._encode(words, None, show_progress=False, batch_size=256)

@@ -40,18 +40,19 @@ class AnalyzedQuery:
 def analyze(
     question: str, corpus: Corpus, lexical: bool, translation: TranslationConfig | None
 ) -> AnalyzedQuery:
-    vector = corpus.embedder.encode_queries([question])[0]
     if not lexical:
-        return AnalyzedQuery(question, vector)
+        return AnalyzedQuery(question, corpus.embedder.encode_queries([question])[0])
     question_words = list(dict.fromkeys(words(question)))
     alternatives = [[stem(word)] for word in question_words]
     latin = [i for i, word in enumerate(question_words) if is_latin(word) and len(word) > 2]
     if translation is not None and latin:
         latin_words = [question_words[i] for i in latin]
-        word_vectors = corpus.embedder.encode_words(latin_words)
+        vector, word_vectors = corpus.embedder.encode_query_and_words(question, latin_words)
         translations = corpus.lexicon().translate(latin_words, word_vectors, translation)
         for i, translated in zip(latin, translations, strict=True):
             alternatives[i].extend(translated)
+    else:
+        vector = corpus.embedder.encode_queries([question])[0]
     frequencies, total = corpus.document_frequencies([a for group in alternatives for a in group])
     terms = []
     for group in alternatives:
