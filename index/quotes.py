@@ -24,7 +24,7 @@ class QuoteConfig:
     chunk_weight: float = 0.5
     lexical_weight: float = 0.05
     # a two-sentence quote must beat the best single sentence by this much: short quotes win
-    pair_margin: float = 0.01
+    pair_margin: float = 0.005
     max_quote_characters: int = 600
     # headings and questions ("ماذا جرى خلال المكالمة؟") resemble questions but answer nothing
     min_quote_words: int = 4
