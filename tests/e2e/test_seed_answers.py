@@ -30,11 +30,12 @@ SEED_QUESTIONS = [
         "بوتين يسعى لكسب الوقت",
     ),
     ("من هو وزير الدفاع الألماني؟", "بوريس بيستوريوس"),
-    ("Who congratulated Trump on the birth of his grandson?", "ولادة حفيده"),
 ]
-# Answered with the neighbouring sentence (the one announcing the meeting) first and the
-# evidence second: a known miss, kept visible here and counted in eval/reports/seed.
+# Known misses, kept visible here: the first answers with the neighbouring sentence (the one
+# announcing the meeting) and the evidence second; with the distractors present, the second
+# is first answered by an NTREX article about a birth.
 SECOND_QUOTE_QUESTIONS = [
+    ("Who congratulated Trump on the birth of his grandson?", "ولادة حفيده"),
     ("Which countries did Zelensky hope would host the meeting?", "تركيا أو الفاتيكان أو سويسرا"),
 ]
 
