@@ -33,6 +33,7 @@ class Sample:
     configuration: str
     top_scores: tuple[float | None, ...]
     unanswerable: tuple[bool, ...]
+    langs: tuple[str, ...]
 
 
 def samples_from_result(result: DatasetResult) -> list[Sample]:
@@ -43,6 +44,7 @@ def samples_from_result(result: DatasetResult) -> list[Sample]:
             c.name,
             tuple(o.top_score for o in c.outcomes),
             tuple(not o.answerable for o in c.outcomes),
+            tuple(o.lang for o in c.outcomes),
         )
         for c in result.configurations
     ]
@@ -57,6 +59,7 @@ def samples_from_file(path: Path) -> list[Sample]:
             str(c["name"]),
             tuple(o["top_score"] for o in c["outcomes"]),
             tuple(not o["answerable"] for o in c["outcomes"]),
+            tuple(str(o["lang"]) for o in c["outcomes"]),
         )
         for c in data["configurations"]
     ]
@@ -79,6 +82,8 @@ class Calibration:
     best: ThresholdPoint
     always_abstain_f1: float
     per_dataset_best: dict[str, ThresholdPoint]
+    # cross-lingual questions score lower: one threshold per question language may fit better
+    per_language_best: dict[str, ThresholdPoint]
     curve: tuple[ThresholdPoint, ...]
 
 
@@ -89,6 +94,7 @@ def calibrate(samples: Sequence[Sample]) -> list[Calibration]:
         mine = [s for s in samples if s.configuration == name]
         scores = [score for s in mine for score in s.top_scores]
         unanswerable = [u for s in mine for u in s.unanswerable]
+        langs = [lang for s in mine for lang in s.langs]
         curve = sweep(scores, unanswerable)
         calibrations.append(
             Calibration(
@@ -100,6 +106,15 @@ def calibrate(samples: Sequence[Sample]) -> list[Calibration]:
                 always_abstain_f1=at_threshold(scores, unanswerable, float("inf")).f1,
                 per_dataset_best={
                     s.dataset: best_threshold(sweep(s.top_scores, s.unanswerable)) for s in mine
+                },
+                per_language_best={
+                    lang: best_threshold(
+                        sweep(
+                            [score for score, q in zip(scores, langs, strict=True) if q == lang],
+                            [u for u, q in zip(unanswerable, langs, strict=True) if q == lang],
+                        )
+                    )
+                    for lang in sorted(set(langs))
                 },
                 curve=tuple(curve),
             )
@@ -141,6 +156,14 @@ def render_text(calibrations: Sequence[Calibration]) -> str:
             *(
                 f"- {dataset}: {point.threshold:.3f} (F1 {point.f1:.3f})"
                 for dataset, point in c.per_dataset_best.items()
+            ),
+            "",
+            "Best threshold by question language, pooled over the datasets:",
+            "",
+            *(
+                f"- {lang}: {point.threshold:.3f} (F1 {point.f1:.3f}, precision "
+                f"{_number(point.precision)}, recall {_number(point.recall)})"
+                for lang, point in c.per_language_best.items()
             ),
             "",
             "| threshold | precision | recall | F1 | abstain rate |",

@@ -265,7 +265,8 @@ def _output_folder(arguments: argparse.Namespace, dataset: str) -> Path:
 
 
 def command_line(arguments: argparse.Namespace) -> str:
-    """The command that reproduces this run (the API key left out)."""
+    """The command that reproduces this run: the API key and the index cache (which changes
+    nothing but speed) are left out."""
     words = ["iqtibas", "eval", *arguments.datasets]
     options: list[tuple[str, object]] = [
         ("--distractors", arguments.distractors),
@@ -273,7 +274,6 @@ def command_line(arguments: argparse.Namespace) -> str:
         ("--abstain-threshold", arguments.abstain_threshold),
         ("--out", arguments.out),
         ("--data-dir", arguments.data_dir),
-        ("--index-cache", arguments.index_cache),
         ("--server", arguments.server),
     ]
     for flag, value in options:

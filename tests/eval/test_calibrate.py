@@ -43,14 +43,18 @@ def test_ties_go_to_the_lowest_threshold() -> None:
 
 def test_calibration_pools_datasets_per_configuration() -> None:
     samples = [
-        Sample("xquad-ar", "dense", (0.5, 0.8), (True, False)),
-        Sample("arcd", "dense", (0.55, 0.9), (True, False)),
-        Sample("arcd", "other", (0.1, 0.2), (False, True)),
+        Sample("xquad-ar", "dense", (0.7, 0.9), (True, False), ("ar", "ar")),
+        Sample("xquad-en-ar", "dense", (0.5, 0.6), (True, False), ("en", "en")),
+        Sample("arcd", "other", (0.1, 0.2), (False, True), ("ar", "ar")),
     ]
     dense, other = calibrate(samples)
     assert dense.configuration == "dense" and dense.questions == 4 and dense.unanswerable == 2
-    assert dense.best.f1 == 1.0 and 0.55 < dense.best.threshold < 0.8
-    assert set(dense.per_dataset_best) == {"xquad-ar", "arcd"}
+    # pooled, no threshold separates 0.5 (U) < 0.6 (A) < 0.7 (U) < 0.9 (A); each language can
+    assert dense.best.threshold == pytest.approx(0.8) and dense.best.f1 == pytest.approx(0.8)
+    assert dense.per_language_best["ar"].threshold == pytest.approx(0.8)
+    assert dense.per_language_best["en"].threshold == pytest.approx(0.55)
+    assert dense.per_language_best["en"].f1 == 1.0
+    assert set(dense.per_dataset_best) == {"xquad-ar", "xquad-en-ar"}
     assert dense.always_abstain_f1 == pytest.approx(2 / 3)
     assert other.best.threshold > 0.2  # abstaining on all wins when scores are backwards
 
