@@ -10,6 +10,9 @@ from index.answerer import AnswerConfig, Answerer
 from index.article import Article
 from index.corpus import Corpus, CorpusConfig, ProgressCallback
 from index.embedding.sentence_transformer import load_embedder
+from index.lexicon import TranslationConfig
+from index.quotes import QuoteConfig
+from index.retrieval.candidates import RetrievalConfig
 from index.seeds import read_seeds
 from index.text.chunking import ChunkingConfig
 from service.settings import Settings
@@ -31,7 +34,33 @@ def corpus_config(settings: Settings) -> CorpusConfig:
 
 
 def answer_config(settings: Settings) -> AnswerConfig:
-    return AnswerConfig(abstain_threshold=settings.abstain_threshold)
+    translation = (
+        TranslationConfig(
+            min_similarity=settings.translation_min_similarity,
+            transliterate=settings.transliterate_names,
+        )
+        if settings.translate_query_words
+        else None
+    )
+    return AnswerConfig(
+        retrieval=RetrievalConfig(
+            dense_chunks=settings.retrieval_dense_chunks,
+            lexical_chunks=settings.retrieval_lexical_chunks,
+            dense_sentences=settings.retrieval_dense_sentences,
+            dense_weight=settings.retrieval_dense_weight,
+            feedback_chunks=settings.retrieval_feedback_chunks,
+        ),
+        quotes=QuoteConfig(
+            sentence_weight=settings.quote_sentence_weight,
+            chunk_weight=settings.quote_chunk_weight,
+            lexical_weight=settings.quote_lexical_weight,
+            pair_margin=settings.quote_pair_margin,
+        ),
+        translation=translation,
+        quote_chunks=settings.quote_chunks,
+        abstain_threshold=settings.abstain_threshold,
+        abstain_threshold_latin=settings.abstain_threshold_latin,
+    )
 
 
 @contextlib.contextmanager

@@ -1,0 +1,26 @@
+"""Every answering setting reaches the AnswerConfig that the service and eval use."""
+
+from index.answerer import AnswerConfig
+from service.bootstrap import answer_config
+from service.settings import Settings
+
+
+def test_defaults_are_the_answer_config_defaults() -> None:
+    assert answer_config(Settings()) == AnswerConfig()
+
+
+def test_settings_from_the_environment_reach_the_answer_config(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    for name, value in {
+        "IQTIBAS_ABSTAIN_THRESHOLD_LATIN": "0.7",
+        "IQTIBAS_RETRIEVAL_LEXICAL_CHUNKS": "0",
+        "IQTIBAS_QUOTE_LEXICAL_WEIGHT": "0.3",
+        "IQTIBAS_TRANSLATE_QUERY_WORDS": "false",
+        "IQTIBAS_QUOTE_PAIR_MARGIN": "0.02",
+    }.items():
+        monkeypatch.setenv(name, value)
+    config = answer_config(Settings())
+    assert config.abstain_threshold_latin == 0.7
+    assert config.retrieval.lexical_chunks == 0
+    assert config.quotes.lexical_weight == 0.3
+    assert config.quotes.pair_margin == 0.02
+    assert config.translation is None
