@@ -12,6 +12,7 @@ from matplotlib.figure import Figure
 
 from eval.calibrate import ThresholdPoint, at_threshold, best_threshold, sweep
 from eval.datasets import DEVELOPMENT_DATASETS
+from eval.results_file import ResultsFileError, load_results_json
 from eval.runner import DatasetResult
 
 CALIBRATION_JSON = "calibration.json"
@@ -19,6 +20,7 @@ CALIBRATION_REPORT = "calibration.md"
 CALIBRATION_PLOT = "calibration.png"
 # the printed curve samples the sweep at this step of the threshold
 CURVE_STEP = 0.01
+JSON_CURVE_STEP = 0.001
 
 
 class CalibrationError(ValueError):
@@ -51,18 +53,21 @@ def samples_from_result(result: DatasetResult) -> list[Sample]:
 
 
 def samples_from_file(path: Path) -> list[Sample]:
-    data: Any = json.loads(path.read_text(encoding="utf-8"))
-    _check_development(str(data["dataset"]))
-    return [
-        Sample(
-            str(data["dataset"]),
-            str(c["name"]),
-            tuple(o["top_score"] for o in c["outcomes"]),
-            tuple(not o["answerable"] for o in c["outcomes"]),
-            tuple(str(o["lang"]) for o in c["outcomes"]),
-        )
-        for c in data["configurations"]
-    ]
+    data = load_results_json(path)
+    _check_development(str(data.get("dataset")))
+    try:
+        return [
+            Sample(
+                str(data["dataset"]),
+                str(c["name"]),
+                tuple(o["top_score"] for o in c["outcomes"]),
+                tuple(not o["answerable"] for o in c["outcomes"]),
+                tuple(str(o["lang"]) for o in c["outcomes"]),
+            )
+            for c in data["configurations"]
+        ]
+    except (KeyError, TypeError) as error:
+        raise ResultsFileError(f"{path}: missing or malformed field: {error}") from error
 
 
 def _check_development(dataset: str) -> None:
@@ -85,6 +90,7 @@ class Calibration:
     # cross-lingual questions score lower: one threshold per question language may fit better
     per_language_best: dict[str, ThresholdPoint]
     curve: tuple[ThresholdPoint, ...]
+    per_language_curve: dict[str, tuple[ThresholdPoint, ...]]
 
 
 def calibrate(samples: Sequence[Sample]) -> list[Calibration]:
@@ -96,6 +102,15 @@ def calibrate(samples: Sequence[Sample]) -> list[Calibration]:
         unanswerable = [u for s in mine for u in s.unanswerable]
         langs = [lang for s in mine for lang in s.langs]
         curve = sweep(scores, unanswerable)
+        language_curves = {
+            lang: tuple(
+                sweep(
+                    [score for score, q in zip(scores, langs, strict=True) if q == lang],
+                    [u for u, q in zip(unanswerable, langs, strict=True) if q == lang],
+                )
+            )
+            for lang in sorted(set(langs))
+        }
         calibrations.append(
             Calibration(
                 configuration=name,
@@ -108,15 +123,10 @@ def calibrate(samples: Sequence[Sample]) -> list[Calibration]:
                     s.dataset: best_threshold(sweep(s.top_scores, s.unanswerable)) for s in mine
                 },
                 per_language_best={
-                    lang: best_threshold(
-                        sweep(
-                            [score for score, q in zip(scores, langs, strict=True) if q == lang],
-                            [u for u, q in zip(unanswerable, langs, strict=True) if q == lang],
-                        )
-                    )
-                    for lang in sorted(set(langs))
+                    lang: best_threshold(points) for lang, points in language_curves.items()
                 },
                 curve=tuple(curve),
+                per_language_curve=language_curves,
             )
         )
     return calibrations
@@ -184,7 +194,11 @@ def write_calibration(
     folder.mkdir(parents=True, exist_ok=True)
     (folder / CALIBRATION_JSON).write_text(
         json.dumps(
-            {"command": command, "model": model, "calibrations": [asdict(c) for c in calibrations]},
+            {
+                "command": command,
+                "model": model,
+                "calibrations": [_saved(c) for c in calibrations],
+            },
             indent=1,
         ),
         encoding="utf-8",
@@ -205,43 +219,48 @@ def write_calibration(
         "",
     ]
     (folder / CALIBRATION_REPORT).write_text(
-        "\n".join(header) + render_text(calibrations), encoding="utf-8"
+        "\n".join(header) + "\n" + render_text(calibrations), encoding="utf-8"
     )
     _plot(calibrations, folder / CALIBRATION_PLOT)
     return {n: folder / n for n in (CALIBRATION_JSON, CALIBRATION_REPORT, CALIBRATION_PLOT)}
 
 
+def _saved(calibration: Calibration) -> dict[str, Any]:
+    """The calibration as JSON, its curves thinned to one point per 0.001 of threshold."""
+    saved: dict[str, Any] = asdict(calibration)
+    saved["curve"] = [asdict(p) for p in sampled_curve(calibration.curve, JSON_CURVE_STEP)]
+    saved["per_language_curve"] = {
+        lang: [asdict(p) for p in sampled_curve(points, JSON_CURVE_STEP)]
+        for lang, points in calibration.per_language_curve.items()
+    }
+    return saved
+
+
 def _plot(calibrations: Sequence[Calibration], path: Path) -> None:
-    figure = Figure(figsize=(6.4, 4.4))
-    axes = figure.subplots()
+    """Left: pooled F1 of each configuration. Right: F1 by question language for the first
+    configuration, since each script may get its own threshold. Dotted lines: the best."""
+    figure = Figure(figsize=(11, 4.4))
+    pooled, by_language = figure.subplots(1, 2, sharey=True)
     for c in calibrations:
-        thresholds = [p.threshold for p in c.curve]
-        line = axes.plot(thresholds, [p.f1 for p in c.curve], label=f"{c.configuration} F1")[0]
-        axes.axvline(c.best.threshold, color=line.get_color(), linestyle=":", linewidth=1)
-    first = calibrations[0] if calibrations else None
-    if first is not None:
-        thresholds = [p.threshold for p in first.curve]
-        axes.plot(
-            thresholds,
-            [p.precision or 0.0 for p in first.curve],
-            "--",
-            label=f"{first.configuration} precision",
-            alpha=0.7,
-        )
-        axes.plot(
-            thresholds,
-            [p.recall or 0.0 for p in first.curve],
-            "--",
-            label=f"{first.configuration} recall",
-            alpha=0.7,
-        )
-    axes.set(
-        xlabel="abstention threshold (top quote score)",
-        ylabel="abstention score",
-        ylim=(0, 1.02),
-        title="Abstention F1 against threshold (dotted: best)",
+        line = pooled.plot(
+            [p.threshold for p in c.curve], [p.f1 for p in c.curve], label=c.configuration
+        )[0]
+        pooled.axvline(c.best.threshold, color=line.get_color(), linestyle=":", linewidth=1)
+    if calibrations:
+        first = calibrations[0]
+        for lang, points in first.per_language_curve.items():
+            line = by_language.plot(
+                [p.threshold for p in points], [p.f1 for p in points], label=f"{lang} questions"
+            )[0]
+            best = first.per_language_best[lang]
+            by_language.axvline(best.threshold, color=line.get_color(), linestyle=":")
+        by_language.set_title(f"{first.configuration}: F1 by question language")
+    pooled.set(
+        ylabel="abstention F1", ylim=(0, 1.02), title="Pooled questions, F1 by configuration"
     )
-    axes.grid(alpha=0.3)
-    axes.legend(fontsize="small")
+    for axes in (pooled, by_language):
+        axes.set_xlabel("abstention threshold (top quote score)")
+        axes.grid(alpha=0.3)
+        axes.legend(fontsize="small")
     figure.tight_layout()
     figure.savefig(path, dpi=110)

@@ -5,8 +5,11 @@ from __future__ import annotations
 import argparse
 import shlex
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+
+import httpx
 
 from eval.backends import Backend
 from eval.calibration_report import (
@@ -36,7 +39,9 @@ from eval.datasets import (
 )
 from eval.gold import GoldFormatError
 from eval.report import headline_table, write_report
+from eval.results_file import ResultsFileError, read_results
 from eval.runner import DatasetResult, run_dataset
+from eval.server_client import ServerBackend, ServerError
 from eval.squad import HOLDBACK_FRACTION
 from index.answerer import AnswerConfig
 from service.settings import Settings
@@ -101,7 +106,8 @@ def add_eval_command(commands: Any) -> None:
         type=Path,
         nargs="+",
         metavar="RESULTS_JSON",
-        help="with --calibrate: use saved results.json files instead of running",
+        help="use saved results.json files instead of running: with --calibrate to calibrate "
+        "on them, alone to render their reports again",
     )
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
     parser.set_defaults(handler=run_eval_command)
@@ -124,21 +130,39 @@ def run_eval_command(arguments: argparse.Namespace, settings: Settings) -> int:
         DatasetError,
         GoldFormatError,
         CalibrationError,
+        ResultsFileError,
     ) as error:
         print(f"iqtibas eval: error: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except (ServerError, httpx.HTTPError) as error:
+        print(f"iqtibas eval: error: the server failed: {error}", file=sys.stderr)
+        return EXIT_FAILURE
 
 
 def _evaluate(arguments: argparse.Namespace, settings: Settings) -> int:
+    if arguments.from_results:
+        return _render_saved(arguments)
     if not arguments.datasets:
         raise EvalUsageError(f"name a dataset: {', '.join(DATASETS)}")
-    if arguments.from_results:
-        raise EvalUsageError("--from-results goes with --calibrate")
     for dataset, result in _run(arguments, settings, arguments.datasets):
         folder = _output_folder(arguments, dataset)
         written = write_report(result, folder, settings.model, command_line(arguments))
         print("\n".join(headline_table(result)))
         print(f"Wrote {', '.join(str(path) for path in written.values())}")
+    return 0
+
+
+def _render_saved(arguments: argparse.Namespace) -> int:
+    """Write the report of saved runs again (after a change to the report), asking nothing."""
+    if arguments.datasets:
+        raise EvalUsageError("give datasets or --from-results, not both")
+    if arguments.out is not None and len(arguments.from_results) > 1:
+        raise EvalUsageError("--out takes one results file; without it each is rendered in place")
+    for path in arguments.from_results:
+        saved = read_results(path)
+        folder = arguments.out or path.parent
+        written = write_report(saved.result, folder, saved.model, saved.command, saved.generated)
+        print(f"Wrote {', '.join(str(p) for p in written.values())}")
     return 0
 
 
@@ -169,7 +193,9 @@ def _calibrate(arguments: argparse.Namespace, settings: Settings) -> int:
 
 def _run(
     arguments: argparse.Namespace, settings: Settings, datasets: list[str]
-) -> list[tuple[str, DatasetResult]]:
+) -> Iterator[tuple[str, DatasetResult]]:
+    """Each dataset's result as soon as it is done, so that a report is written before the
+    next dataset starts."""
     if arguments.top_k < 3:
         raise EvalUsageError("--top-k must be at least 3: hit@3 is measured")
     if arguments.limit is not None and arguments.limit < 1:
@@ -187,21 +213,17 @@ def _run(
     ]  # every dataset is read and checked before the model loads or anything is indexed
     backend = _backend(arguments, settings)
     try:
-        return [
-            (
-                dataset.name,
-                run_dataset(
-                    dataset,
-                    backend,
-                    configurations,
-                    base,
-                    top_k=arguments.top_k,
-                    limit=arguments.limit,
-                    show_progress=not arguments.quiet,
-                ),
+        for dataset in loaded:
+            result = run_dataset(
+                dataset,
+                backend,
+                configurations,
+                base,
+                top_k=arguments.top_k,
+                limit=arguments.limit,
+                show_progress=not arguments.quiet,
             )
-            for dataset in loaded
-        ]
+            yield dataset.name, result
     finally:
         backend.close()
 
@@ -244,8 +266,6 @@ def _distractors(option: str | None) -> list[str] | None:
 
 def _backend(arguments: argparse.Namespace, settings: Settings) -> Backend:
     if arguments.server:
-        from eval.server_client import ServerBackend
-
         return ServerBackend(arguments.server, arguments.api_key)
     from eval.in_process import InProcessBackend
     from index.embedding.sentence_transformer import load_embedder

@@ -72,24 +72,35 @@ def plot_latency(result: DatasetResult, path: Path) -> None:
 
 
 def plot_scores(result: DatasetResult, path: Path) -> None:
-    count = len(result.configurations)
-    figure = Figure(figsize=(6.4, 2.2 * count + 0.6))
-    panels = figure.subplots(count, 1, squeeze=False)
-    for axes, configuration in zip(panels[:, 0], result.configurations, strict=True):
-        threshold = float(str(configuration.answer_config["abstain_threshold"]))
-        for answerable, label in ((True, "answerable"), (False, "unanswerable")):
-            scores = [
-                o.top_score
-                for o in configuration.outcomes
-                if o.answerable == answerable and o.top_score is not None
-            ]
-            if scores:
-                axes.hist(scores, bins=30, alpha=0.55, label=f"{label} ({len(scores)})")
-        axes.axvline(threshold, color="black", linestyle="--", label=f"threshold {threshold:.3f}")
-        axes.set_title(configuration.name, fontsize="medium")
-        axes.set_ylabel("questions")
-        axes.legend(fontsize="x-small")
-    panels[-1, 0].set_xlabel("top quote score")
+    """One row per configuration, one column per question language: cross-lingual scores run
+    lower, so mixing languages in one histogram would hide where each threshold cuts."""
+    rows = result.configurations
+    langs = sorted({o.lang for c in rows for o in c.outcomes})
+    columns = max(len(langs), 1)
+    figure = Figure(figsize=(4.6 * columns + 1.8, 2.3 * len(rows) + 0.6))
+    panels = figure.subplots(len(rows), columns, squeeze=False)
+    for row, configuration in enumerate(rows):
+        for column, lang in enumerate(langs):
+            axes = panels[row, column]
+            for answerable, label in ((True, "answerable"), (False, "unanswerable")):
+                scores = [
+                    o.top_score
+                    for o in configuration.outcomes
+                    if o.lang == lang and o.answerable == answerable and o.top_score is not None
+                ]
+                if scores:
+                    axes.hist(scores, bins=30, alpha=0.55, label=f"{label} ({len(scores)})")
+            for (name, threshold), style in zip(
+                configuration.thresholds.items(), _LINES[1:] * 3, strict=False
+            ):
+                axes.axvline(
+                    threshold, color="black", linestyle=style, label=f"{name} {threshold:.3f}"
+                )
+            axes.set_title(f"{configuration.name} · {lang} questions", fontsize="medium")
+            axes.set_ylabel("questions")
+            axes.legend(fontsize="x-small")
+    for axes in panels[-1]:
+        axes.set_xlabel("top quote score")
     figure.suptitle(f"{result.dataset}: top quote score by gold answerability")
     figure.tight_layout()
     figure.savefig(path, dpi=110)

@@ -49,10 +49,17 @@ LANGUAGE_COLUMNS = (
 )
 
 
-def write_report(result: DatasetResult, folder: Path, model: str, command: str) -> dict[str, Path]:
+def write_report(
+    result: DatasetResult,
+    folder: Path,
+    model: str,
+    command: str,
+    generated: str | None = None,
+) -> dict[str, Path]:
+    """``generated`` is the time of the run, when a saved one is rendered again."""
     folder.mkdir(parents=True, exist_ok=True)
     plots = write_plots(result, folder)
-    generated = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    generated = generated or datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     (folder / RESULTS_FILE).write_text(
         json.dumps(results_json(result, model, command, generated), ensure_ascii=False, indent=1),
         encoding="utf-8",
@@ -114,7 +121,9 @@ def headline_table(result: DatasetResult) -> list[str]:
 
 def markdown(result: DatasetResult, model: str, command: str, generated: str) -> str:
     configurations = result.configurations
-    thresholds = sorted({float(str(c.answer_config["abstain_threshold"])) for c in configurations})
+    thresholds = sorted(
+        {f"{name} {value:.3f}" for c in configurations for name, value in c.thresholds.items()}
+    )
     build = (
         f"; index built (or reused) in {result.index_build_seconds:.0f} s"
         if result.index_build_seconds is not None
@@ -123,8 +132,8 @@ def markdown(result: DatasetResult, model: str, command: str, generated: str) ->
     lines = [
         f"# Evaluation: {result.dataset}",
         "",
-        f"Generated {generated} with model `{model}`, top_k {result.top_k}, abstention "
-        f"threshold {', '.join(f'{t:.3f}' for t in thresholds)}; "
+        f"Generated {generated} with model `{model}`, top_k {result.top_k}, "
+        f"{', '.join(thresholds)}; "
         f"{result.articles_indexed} article(s) indexed{build}.",
         f"Mode: {result.mode}.",
         "",
@@ -211,19 +220,14 @@ def _latency_reading(configurations: tuple[ConfigurationResult, ...]) -> list[st
 def _score_reading(configurations: tuple[ConfigurationResult, ...]) -> list[str]:
     lines = []
     for c in configurations:
-        threshold = float(str(c.answer_config["abstain_threshold"]))
         parts = []
         for answerable, label in ((True, "answerable"), (False, "unanswerable")):
-            scores = sorted(
-                o.top_score
-                for o in c.outcomes
-                if o.answerable == answerable and o.top_score is not None
-            )
+            mine = [o for o in c.outcomes if o.answerable == answerable]
+            scores = sorted(o.top_score for o in mine if o.top_score is not None)
             if scores:
-                below = sum(s < threshold for s in scores) / len(scores)
+                abstained = sum(o.abstained for o in mine) / len(mine)
                 parts.append(
-                    f"{label} median {scores[len(scores) // 2]:.3f} ({below:.0%} below the "
-                    "threshold)"
+                    f"{label} median {scores[len(scores) // 2]:.3f} ({abstained:.0%} abstained)"
                 )
         lines.append(f"- `{c.name}`: " + ("; ".join(parts) or "no quotes") + ".")
     return lines

@@ -24,6 +24,15 @@ class ConfigurationResult:
     summary: Summary
     by_language: dict[str, Summary]
 
+    @property
+    def thresholds(self) -> dict[str, float]:
+        """Every abstention threshold of the configuration (one per question script, say)."""
+        return {
+            name: float(str(value))
+            for name, value in self.answer_config.items()
+            if name.startswith("abstain_threshold")
+        }
+
 
 @dataclass(frozen=True)
 class DatasetResult:

@@ -36,6 +36,13 @@ def test_eval_and_calibrate_from_the_command_line(
     assert {p.name for p in out.iterdir()} >= {"report.md", "results.json", "recall_at_k.png"}
     assert "iqtibas eval xquad-en-ar" in (out / "report.md").read_text("utf-8")
 
+    rendered = tmp_path / "rendered"
+    assert main(["eval", "--from-results", str(out / "results.json"), "--out", str(rendered)]) == 0
+    assert (rendered / "report.md").read_text("utf-8") == (out / "report.md").read_text("utf-8")
+    assert (rendered / "results.json").read_text("utf-8") == (out / "results.json").read_text(
+        "utf-8"
+    )
+
     calibration = tmp_path / "calibration"
     arguments = ["eval", "--calibrate", "--out", str(calibration)]
     assert main([*arguments, "--from-results", str(out / "results.json")]) == 0
@@ -55,6 +62,9 @@ def test_eval_and_calibrate_from_the_command_line(
         (["eval", "seed", "--distractors", "wikipedia"], "unknown distractor"),
         (["eval", "seed", "--top-k", "1"], "at least 3"),
         (["eval", "seed", "--server", "http://x", "--config", "dense"], "own settings"),
+        (["eval", "--from-results", "/nonexistent/results.json"], "cannot be read"),
+        (["eval", "--calibrate", "--from-results", "/nonexistent/results.json"], "cannot be read"),
+        (["eval", "seed", "--from-results", "results.json"], "not both"),
     ],
 )
 def test_bad_options_are_explained(

@@ -63,6 +63,20 @@ def test_index_cache_is_reused(data_dir: Path, tmp_path: Path) -> None:
     assert len(list((tmp_path / "cache").iterdir())) == 1
 
 
+def test_the_same_articles_are_indexed_once_per_run(data_dir: Path) -> None:
+    dataset = load_dataset("xquad-ar", data_dir, PROJECT_ROOT / "seeds")
+    backend = InProcessBackend(HashingEmbedder(), CorpusConfig(), show_progress=False)
+    try:
+        backend.load(dataset.articles, "first")
+        corpus = backend._corpus
+        backend.load(dataset.articles, "again")
+        assert backend._corpus is corpus and backend.build_seconds == 0.0
+        backend.load(dataset.articles[:2], "fewer")
+        assert backend._corpus is not corpus
+    finally:
+        backend.close()
+
+
 def test_limit_takes_a_fixed_sample(data_dir: Path) -> None:
     questions = load_dataset("arcd", data_dir, PROJECT_ROOT / "seeds").questions
     assert limited(questions, 3) == limited(tuple(reversed(questions)), 3)
