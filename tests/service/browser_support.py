@@ -5,10 +5,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
-import socket
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -17,11 +13,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 import uvicorn
 
 from tests.conftest import PROJECT_ROOT
+from tests.service.server_process import free_port, iqtibas_serve
 
 SCREENSHOTS = PROJECT_ROOT / "docs" / "screenshots"
 
@@ -50,12 +46,6 @@ def chromium_path() -> str:
     pytest.fail("Chromium is missing: apt-get install chromium (or set IQTIBAS_CHROMIUM)")
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @contextmanager
 def serve_in_thread(app: Any) -> Iterator[str]:
     """The app under uvicorn in a background thread; yields its base URL."""
@@ -78,52 +68,12 @@ def serve_in_thread(app: Any) -> Iterator[str]:
 
 @contextmanager
 def serve_in_process(data_dir: Path, log_path: Path, env: dict[str, str]) -> Iterator[str]:
-    """`iqtibas serve` with the real model over a new index (seeded at start); yields its base
-    URL once /ready answers."""
-    executable = Path(sys.executable).parent / "iqtibas"
-    if not executable.exists():
-        pytest.skip("the iqtibas console script is missing: pip install -e . --no-deps")
-    port = free_port()
-    environment = {
-        **os.environ,
-        "IQTIBAS_DATA_DIR": str(data_dir),
-        "IQTIBAS_MODEL_CACHE_DIR": os.environ.get(
-            "IQTIBAS_MODEL_CACHE_DIR", "/tmp/iqtibas-model-cache"
-        ),
-        "IQTIBAS_RATE_LIMIT_PER_MINUTE": "0",
-        **env,
-    }
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [str(executable), "serve", "--host", "127.0.0.1", "--port", str(port)],
-            cwd=PROJECT_ROOT,
-            env=environment,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    base_url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 600
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"the server exited: {log_path.read_text(errors='replace')[-3000:]}")
-            try:
-                if httpx.get(f"{base_url}/ready", timeout=5).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"not ready in time: {log_path.read_text(errors='replace')[-3000:]}")
-            time.sleep(0.5)
+    """`iqtibas serve` with the real model and no rate limit; yields its base URL."""
+    with iqtibas_serve(data_dir, log_path, {"IQTIBAS_RATE_LIMIT_PER_MINUTE": "0", **env}) as (
+        base_url,
+        _,
+    ):
         yield base_url
-    finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(60)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
 
 
 @dataclass

@@ -4,19 +4,15 @@ it, delete it, ask again."""
 from __future__ import annotations
 
 import json
-import os
 import signal
-import socket
 import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.conftest import PROJECT_ROOT
+from tests.service.server_process import iqtibas_serve
 
 pytestmark = pytest.mark.slow
 
@@ -38,59 +34,15 @@ EVIDENCE = ARTICLE["text"].split("\n")[0]
 QUESTION = "How much olive oil did Morocco produce this year?"
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[tuple[httpx.Client, subprocess.Popen[bytes], Path]]:
-    executable = Path(sys.executable).parent / "iqtibas"
-    if not executable.exists():
-        pytest.skip("the iqtibas console script is missing: pip install -e . --no-deps")
-    port = _free_port()
     log_path = tmp_path / "server.log"
-    environment = {
-        **os.environ,
-        "IQTIBAS_DATA_DIR": str(tmp_path / "index"),
-        "IQTIBAS_API_KEY": KEY,
-        "IQTIBAS_MODEL_CACHE_DIR": os.environ.get(
-            "IQTIBAS_MODEL_CACHE_DIR", "/tmp/iqtibas-model-cache"
-        ),
-    }
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [str(executable), "serve", "--host", "127.0.0.1", "--port", str(port)],
-            cwd=PROJECT_ROOT,
-            env=environment,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    client = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60)
-    try:
-        deadline = time.monotonic() + 600
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"the server exited: {log_path.read_text(errors='replace')[-3000:]}")
-            try:
-                if client.get("/ready").status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"not ready in time: {log_path.read_text(errors='replace')[-3000:]}")
-            time.sleep(0.5)
+    environment = {"IQTIBAS_API_KEY": KEY}
+    with (
+        iqtibas_serve(tmp_path / "index", log_path, environment) as (base_url, process),
+        httpx.Client(base_url=base_url, timeout=60) as client,
+    ):
         yield client, process, log_path
-    finally:
-        client.close()
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(60)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
 
 
 def test_add_ask_delete_ask_over_http(

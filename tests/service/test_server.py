@@ -12,6 +12,7 @@ from index.manifest import ModelMismatchError
 from service import server
 from service.settings import Settings
 from tests.service.conftest import make_settings
+from tests.service.server_process import free_port
 
 
 def test_a_failed_load_stops_the_server_with_the_reason(
@@ -25,7 +26,7 @@ def test_a_failed_load_stops_the_server_with_the_reason(
 
     monkeypatch.setattr("service.app._default_loader", failing_loader)
     monkeypatch.setattr(server, "configure_logging", lambda level: None)
-    settings = make_settings(tmp_path, host="127.0.0.1", port=_free_port(), torch_threads=0)
+    settings = make_settings(tmp_path, host="127.0.0.1", port=free_port(), torch_threads=0)
     outcome: list[BaseException] = []
 
     def run() -> None:
@@ -40,11 +41,3 @@ def test_a_failed_load_stops_the_server_with_the_reason(
     thread.join(60)
     assert len(outcome) == 1 and isinstance(outcome[0], SystemExit)
     assert "the index was built with another model" in str(outcome[0])
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
