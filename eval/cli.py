@@ -271,7 +271,9 @@ def _backend(arguments: argparse.Namespace, settings: Settings) -> Backend:
     from index.embedding.sentence_transformer import load_embedder
     from service.bootstrap import corpus_config
 
-    embedder = load_embedder(settings.model, settings.model_cache_dir)
+    embedder = load_embedder(
+        settings.model, settings.model_cache_dir, word_cache_size=settings.word_cache_size
+    )
     return InProcessBackend(
         embedder, corpus_config(settings), arguments.index_cache, not arguments.quiet
     )

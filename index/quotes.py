@@ -52,15 +52,6 @@ def is_quotable(text: str, config: QuoteConfig) -> bool:
     return len(text.split()) >= config.min_quote_words and not stripped.endswith(("?", "؟"))
 
 
-def coverage(terms: frozenset[str], query_terms: Sequence[QueryTerm]) -> float:
-    """Weighted share of the question's terms that ``terms`` contains."""
-    total = sum(term.weight for term in query_terms)
-    if total <= 0:
-        return 0.0
-    matched = sum(t.weight for t in query_terms if any(a in terms for a in t.alternatives))
-    return matched / total
-
-
 def _unit(vector: Matrix) -> Matrix:
     norm = float(np.linalg.norm(vector))
     return vector / norm if norm > 0 else vector
@@ -76,14 +67,26 @@ def best_window(
     """The best single sentence or adjacent pair of ``sentences`` (one chunk, in order);
     a window starts and ends on a quotable sentence."""
 
+    total_weight = sum(term.weight for term in query_terms)
+    covers = [
+        {i for i, term in enumerate(query_terms) if not e.terms.isdisjoint(term.alternatives)}
+        for e in sentences
+    ]
+
     def score(first: int, last: int) -> QuoteCandidate:
         window = sentences[first : last + 1]
-        vector = _unit(np.sum([e.sentence.vector for e in window], axis=0))
-        terms = frozenset().union(*(e.terms for e in window))
+        if first == last:
+            vector = _unit(window[0].sentence.vector)
+        else:
+            vector = _unit(window[0].sentence.vector + window[1].sentence.vector)
+        matched = covers[first] | covers[last]
+        term_share = (
+            sum(query_terms[i].weight for i in matched) / total_weight if total_weight > 0 else 0.0
+        )
         value = (
             config.sentence_weight * float(vector @ query)
             + config.chunk_weight * chunk_similarity
-            + config.lexical_weight * coverage(terms, query_terms)
+            + config.lexical_weight * term_share
         )
         return QuoteCandidate(
             window[0].sentence.doc_id,

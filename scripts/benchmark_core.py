@@ -59,7 +59,9 @@ def main() -> None:
     arguments = parser.parse_args()
 
     settings = Settings()
-    embedder = load_embedder(settings.model, settings.model_cache_dir)
+    embedder = load_embedder(
+        settings.model, settings.model_cache_dir, word_cache_size=settings.word_cache_size
+    )
     articles = read_seeds(ROOT / "seeds")
     if NTREX.exists():
         articles += read_paths([NTREX])[: arguments.articles]

@@ -88,7 +88,9 @@ def limit_torch_threads(threads: int) -> None:
 
 def open_corpus(settings: Settings, show_progress: bool = True) -> Corpus:
     limit_torch_threads(settings.torch_threads)
-    embedder = load_embedder(settings.model, settings.model_cache_dir)
+    embedder = load_embedder(
+        settings.model, settings.model_cache_dir, word_cache_size=settings.word_cache_size
+    )
     corpus = Corpus(settings.data_dir, embedder, corpus_config(settings))
     if corpus.get_meta(SEEDED_KEY) is None:
         if corpus.counts().articles == 0 and settings.seeds_dir.is_dir():

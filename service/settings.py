@@ -81,6 +81,12 @@ class Settings(BaseSettings):
     )
     translation_min_similarity: float = Field(default=_TRANSLATION.min_similarity, ge=-1, le=1)
     transliterate_names: bool = Field(default=_TRANSLATION.transliterate)
+    word_cache_size: int = Field(
+        default=20_000,
+        ge=0,
+        description="Vectors of question words kept in memory so that a word asked again is "
+        "not encoded again (about 1.5 KB each); 0 turns the cache off.",
+    )
     abstain_threshold: float = Field(
         default=_ANSWER.abstain_threshold,
         description="Quote score under which the sources are taken not to answer an Arabic "

