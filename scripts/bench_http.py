@@ -152,11 +152,11 @@ class InProcess:
 
     def __init__(self, data_dir: Path, top_k: int) -> None:
         from service.bootstrap import open_answerer
-        from service.server import limit_torch_threads
+        from service.server import limit_threads
         from service.settings import Settings
 
         settings = Settings(data_dir=data_dir)
-        limit_torch_threads(settings.torch_threads)  # as the server does
+        limit_threads(settings.torch_threads)  # as the server does
         self.torch_threads = settings.torch_threads
         self._answerer = open_answerer(settings, show_progress=False)
         self._top_k = top_k

@@ -11,6 +11,7 @@ from index.article import Article
 from index.corpus import Corpus, CorpusConfig, ProgressCallback
 from index.embedding.sentence_transformer import load_embedder
 from index.lexicon import TranslationConfig
+from index.optional_imports import require
 from index.quotes import QuoteConfig
 from index.retrieval.candidates import RetrievalConfig
 from index.seeds import read_seeds
@@ -79,15 +80,24 @@ def add_with_progress(
         return corpus.add(articles, progress=advance)
 
 
-def limit_torch_threads(threads: int) -> None:
+def limit_threads(threads: int) -> None:
+    """Cap torch and every BLAS and OpenMP pool at ``threads`` (0 leaves them alone).
+
+    Capping torch alone is not enough: numpy's BLAS keeps its own pool, which spins for a
+    while after each product (the lexicon lookup), and on 2 cores that made the next
+    question's forward pass twice as slow.
+    """
     if threads > 0:
         import torch  # imported here: nothing else needs torch before the model loads
 
         torch.set_num_threads(threads)
+        # threadpoolctl caps only the libraries loaded so far: FAISS brings its own
+        require("faiss", "faiss-cpu")
+        require("threadpoolctl").threadpool_limits(limits=threads)
 
 
 def open_corpus(settings: Settings, show_progress: bool = True) -> Corpus:
-    limit_torch_threads(settings.torch_threads)
+    limit_threads(settings.torch_threads)
     embedder = load_embedder(
         settings.model, settings.model_cache_dir, word_cache_size=settings.word_cache_size
     )

@@ -8,7 +8,7 @@ import logging
 import uvicorn
 
 from service.app import app_state, create_app
-from service.bootstrap import limit_torch_threads
+from service.bootstrap import limit_threads
 from service.logging_setup import configure_logging
 from service.settings import Settings
 
@@ -17,7 +17,7 @@ logger = logging.getLogger(__name__)
 
 def serve(settings: Settings) -> None:
     configure_logging(settings.log_level)
-    limit_torch_threads(settings.torch_threads)
+    limit_threads(settings.torch_threads)
     app = create_app(settings)
     state = app_state(app)
     server = uvicorn.Server(

@@ -128,9 +128,10 @@ class Settings(BaseSettings):
     torch_threads: int = Field(
         default=1,
         ge=0,
-        description="Threads torch may use inside one request in `iqtibas serve` (0: torch's "
-        "default, one per core). The server answers requests in parallel, so more per request "
-        "oversubscribes the cores: on 2 busy cores, 2 made a question 10 times slower than 1.",
+        description="Threads that torch, BLAS and OpenMP may use inside one request (0: each "
+        "library's default, one per core). The server answers requests in parallel, so more "
+        "per request oversubscribes the cores: on 2 busy cores, 2 made a question 10 times "
+        "slower than 1, and an idle BLAS pool spinning beside torch doubled English latency.",
     )
     forwarded_allow_ips: str = Field(
         default="127.0.0.1",

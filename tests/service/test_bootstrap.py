@@ -1,7 +1,7 @@
 """Every answering setting reaches the AnswerConfig that the service and eval use."""
 
 from index.answerer import AnswerConfig
-from service.bootstrap import answer_config
+from service.bootstrap import answer_config, limit_threads
 from service.settings import Settings
 
 
@@ -24,3 +24,20 @@ def test_settings_from_the_environment_reach_the_answer_config(monkeypatch) -> N
     assert config.quotes.lexical_weight == 0.3
     assert config.quotes.pair_margin == 0.02
     assert config.translation is None
+
+
+def test_limit_threads_caps_torch_and_every_blas_pool() -> None:
+    import threadpoolctl
+    import torch  # heavy: only this test needs it
+
+    torch_before = torch.get_num_threads()
+    pools_before = threadpoolctl.threadpool_info()
+    try:
+        limit_threads(1)
+        assert torch.get_num_threads() == 1
+        blas = [pool for pool in threadpoolctl.threadpool_info() if pool["user_api"] == "blas"]
+        assert blas, "numpy and FAISS load at least one BLAS"
+        assert all(pool["num_threads"] == 1 for pool in blas)
+    finally:
+        torch.set_num_threads(torch_before)
+        threadpoolctl.threadpool_limits(limits=pools_before)
