@@ -33,6 +33,8 @@ class SentenceTransformerEmbedder:
         prompts: dict[str, str] = getattr(model, "prompts", {}) or {}
         self._query_prompt = "query" if "query" in prompts else None
         self._passage_prompt = "passage" if "passage" in prompts else None
+        # the packed pass encodes raw text, so the query prompt is prepended by hand
+        self._query_prefix = prompts.get("query", "")
         self._packed = packed_encoder(model)
         self._word_cache = WordVectorCache(word_cache_size)
 
@@ -52,10 +54,9 @@ class SentenceTransformerEmbedder:
     def encode_query_and_words(self, query: str, words: Sequence[str]) -> tuple[Matrix, Matrix]:
         """One forward pass for a question and its words not seen before: a second pass
         would cost as much as the first. Packed where the model allows it (see packed.py)."""
-        prefix = (getattr(self._model, "prompts", {}) or {}).get(self._query_prompt or "", "")
         known = self._word_cache.get_many(words)
         unseen = [word for word in dict.fromkeys(words) if word not in known]
-        texts = [prefix + query, *unseen]
+        texts = [self._query_prefix + query, *unseen]
         if self._packed is not None:
             vectors = self._packed(texts)
         else:
