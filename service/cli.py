@@ -10,6 +10,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from pathlib import Path
 
+from pydantic import ValidationError
+
 from index.answerer import Answer, EmptyQuestionError
 from index.manifest import IndexFormatError
 from index.optional_imports import MissingDependencyError
@@ -187,7 +189,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     handler: Callable[[argparse.Namespace, Settings], int] = arguments.handler
     try:
-        return handler(arguments, get_settings())
+        settings = get_settings()
+    except ValidationError as error:
+        print(f"iqtibas: error: {_settings_problems(error)}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    try:
+        return handler(arguments, settings)
     except (UsageError, ArticleReadError, EmptyQuestionError) as error:
         print(f"iqtibas: error: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -197,6 +204,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("iqtibas: interrupted; everything committed before now is kept", file=sys.stderr)
         return 130
+
+
+def _settings_problems(error: ValidationError) -> str:
+    """One line per bad environment variable, named as the user wrote it."""
+    prefix = Settings.model_config.get("env_prefix", "")
+    problems = [
+        f"{prefix}{'_'.join(str(part) for part in problem['loc']).upper()}={problem['input']!r}: "
+        f"{problem['msg']}"
+        for problem in error.errors()
+    ]
+    return "invalid settings: " + "; ".join(problems)
 
 
 if __name__ == "__main__":

@@ -77,3 +77,17 @@ def test_answer_formatting_marks_unanswerable_questions(small_corpus: Corpus) ->
     lenient = Answerer(small_corpus, AnswerConfig(abstain_threshold=-1.0))
     text = format_answer(lenient.ask("سعر الفائدة في الأردن", top_k=1))
     assert "Answer, quoted from the sources:" in text and "doc ar-economy" in text
+
+
+def test_bad_setting_names_the_variable_and_changes_nothing(
+    existing_index: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("IQTIBAS_WORD_CACHE_SIZE", "-1")
+    monkeypatch.setenv("IQTIBAS_PORT", "abc")
+    before = _fingerprint(existing_index)
+    status = main(["ask", "Who proposed a ceasefire?"])
+    error = capsys.readouterr().err
+    assert status == EXIT_BAD_INPUT
+    assert "IQTIBAS_WORD_CACHE_SIZE='-1'" in error and "IQTIBAS_PORT='abc'" in error
+    assert "Traceback" not in error
+    assert _fingerprint(existing_index) == before
