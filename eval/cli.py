@@ -268,14 +268,11 @@ def _backend(arguments: argparse.Namespace, settings: Settings) -> Backend:
     if arguments.server:
         return ServerBackend(arguments.server, arguments.api_key)
     from eval.in_process import InProcessBackend
-    from index.embedding.sentence_transformer import load_embedder
-    from service.bootstrap import corpus_config, limit_threads
+    from service.bootstrap import configured_embedder, corpus_config, limit_threads
 
     # the same thread limits as the service, so that latency means what it means there
     limit_threads(settings.torch_threads)
-    embedder = load_embedder(
-        settings.model, settings.model_cache_dir, word_cache_size=settings.word_cache_size
-    )
+    embedder = configured_embedder(settings)
     return InProcessBackend(
         embedder, corpus_config(settings), arguments.index_cache, not arguments.quiet
     )

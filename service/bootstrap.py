@@ -9,6 +9,7 @@ from collections.abc import Iterator, Sequence
 from index.answerer import AnswerConfig, Answerer
 from index.article import Article
 from index.corpus import Corpus, CorpusConfig, ProgressCallback
+from index.embedding.embedder import Embedder
 from index.embedding.sentence_transformer import load_embedder
 from index.lexicon import TranslationConfig
 from index.optional_imports import require
@@ -96,11 +97,19 @@ def limit_threads(threads: int) -> None:
         require("threadpoolctl").threadpool_limits(limits=threads)
 
 
+def configured_embedder(settings: Settings) -> Embedder:
+    """The embedding model as the settings describe it (model, backend, caches)."""
+    return load_embedder(
+        settings.model,
+        settings.model_cache_dir,
+        word_cache_size=settings.word_cache_size,
+        backend=settings.embedding_backend,
+    )
+
+
 def open_corpus(settings: Settings, show_progress: bool = True) -> Corpus:
     limit_threads(settings.torch_threads)
-    embedder = load_embedder(
-        settings.model, settings.model_cache_dir, word_cache_size=settings.word_cache_size
-    )
+    embedder = configured_embedder(settings)
     corpus = Corpus(settings.data_dir, embedder, corpus_config(settings))
     if corpus.get_meta(SEEDED_KEY) is None:
         if corpus.counts().articles == 0 and settings.seeds_dir.is_dir():

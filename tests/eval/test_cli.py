@@ -15,9 +15,7 @@ RATIO_KEYS = ("recall@1", "recall@10", "MRR@10", "nDCG@10", "quote_hit@1", "quot
 
 @pytest.fixture
 def fast_model(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(
-        "index.embedding.sentence_transformer.load_embedder", lambda *_, **__: HashingEmbedder()
-    )
+    monkeypatch.setattr("service.bootstrap.configured_embedder", lambda *_, **__: HashingEmbedder())
 
 
 def _summaries(folder: Path) -> list[dict[str, float | None]]:
