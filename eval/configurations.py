@@ -49,7 +49,6 @@ PRESETS: dict[str, Configuration] = {
             "dense",
             (
                 ("retrieval.lexical_chunks", "0"),
-                ("retrieval.dense_sentences", "0"),
                 ("quotes.lexical_weight", "0"),
                 ("translation", "none"),
             ),

@@ -9,13 +9,14 @@ from index.corpus import Corpus
 from index.filters import ArticleFilter
 from index.lexicon import TranslationConfig
 from index.quotes import QuoteCandidate, QuoteConfig, SentenceEvidence, best_window, overlaps
+from index.read_view import ReadView
 from index.retrieval.candidates import (
     ChunkCandidate,
     RetrievalConfig,
     feedback_query,
     gather_candidates,
 )
-from index.retrieval.query import AnalyzedQuery, analyze
+from index.retrieval.query import AnalyzedQuery, encode_question, weigh_terms
 
 
 @dataclass(frozen=True)
@@ -82,17 +83,17 @@ class Answerer:
         if not question:
             raise EmptyQuestionError("the question is empty")
         translation = self.config.translation if self.config.lexical else None
-        query = analyze(question, self.corpus, self.config.lexical, translation)
-        with self.corpus.consistent_view():
-            chunks = gather_candidates(query, self.corpus, self.config.retrieval, article_filter)
+        # the model pass needs no view: writes are not held up by it
+        encoded = encode_question(question, self.corpus.embedder, self.config.lexical, translation)
+        with self.corpus.read(article_filter) as view:
+            query = weigh_terms(encoded, view, translation)
+            chunks = gather_candidates(query, view, self.config.retrieval)
             if self.config.retrieval.feedback_chunks:
-                query = feedback_query(query, chunks, self.corpus, self.config.retrieval)
-                chunks = gather_candidates(
-                    query, self.corpus, self.config.retrieval, article_filter
-                )
-            candidates = self._quote_candidates(chunks[: self.config.quote_chunks], query)
+                query = feedback_query(query, chunks, view, self.config.retrieval)
+                chunks = gather_candidates(query, view, self.config.retrieval)
+            candidates = self._quote_candidates(view, chunks[: self.config.quote_chunks], query)
             ranked = sorted(candidates, key=lambda c: c.score, reverse=True)
-            quotes = [self._quote(candidate) for candidate in _best_distinct(ranked, top_k)]
+            quotes = [self._quote(view, candidate) for candidate in _best_distinct(ranked, top_k)]
         answerable = bool(quotes) and quotes[0].score >= self.threshold_for(question)
         ranked_doc_ids = list(dict.fromkeys(c.doc_id for c in ranked))
         took_ms = (time.perf_counter() - started) * 1000
@@ -106,18 +107,15 @@ class Answerer:
         return self.config.abstain_threshold
 
     def _quote_candidates(
-        self, chunks: list[ChunkCandidate], query: AnalyzedQuery
+        self, view: ReadView, chunks: list[ChunkCandidate], query: AnalyzedQuery
     ) -> list[QuoteCandidate]:
-        articles = self.corpus.get_many([candidate.chunk.doc_id for candidate in chunks])
-        sentences_of = {c.chunk.id: self.corpus.chunk_sentences(c.chunk) for c in chunks}
-        all_ids = [s.id for sentences in sentences_of.values() for s in sentences]
-        terms = self.corpus.sentence_terms(all_ids) if query.terms else {}
+        articles = view.articles([candidate.chunk.doc_id for candidate in chunks])
         candidates = []
         for candidate in chunks:
             text = articles[candidate.chunk.doc_id].text
             evidence = [
-                SentenceEvidence(s, text[s.start : s.end], frozenset(terms.get(s.id, "").split()))
-                for s in sentences_of[candidate.chunk.id]
+                SentenceEvidence(s, text[s.start : s.end], s.terms)
+                for s in view.chunk_sentences(candidate.chunk)
             ]
             window = best_window(
                 evidence, query.vector, query.terms, candidate.dense, self.config.quotes
@@ -126,12 +124,12 @@ class Answerer:
                 candidates.append(window)
         return candidates
 
-    def _quote(self, candidate: QuoteCandidate) -> Quote:
-        article = self.corpus.get(candidate.doc_id)
-        if article is None:  # cannot happen inside consistent_view; kept as a guard
+    def _quote(self, view: ReadView, candidate: QuoteCandidate) -> Quote:
+        article = view.article(candidate.doc_id)
+        if article is None:  # cannot happen inside one view; kept as a guard
             raise LookupError(f"article {candidate.doc_id!r} vanished during a read")
-        before = self.corpus.sentence_span(candidate.doc_id, candidate.first_position - 1)
-        after = self.corpus.sentence_span(candidate.doc_id, candidate.last_position + 1)
+        before = view.sentence_span(candidate.doc_id, candidate.first_position - 1)
+        after = view.sentence_span(candidate.doc_id, candidate.last_position + 1)
         context_start = before.start if before else candidate.start
         context_end = after.end if after else candidate.end
         return Quote(

@@ -1,246 +1,286 @@
-"""SQLite document store: articles, their sentences and chunks, and the vectors of both.
+"""SQLite document store: articles, their sentences and chunks, vectors, terms and lexicon.
 
 SQLite is the source of truth. Each write is one transaction that also bumps a generation
-counter, so a crash leaves either the old or the new state, and the FAISS files (a cache of
-the vectors kept here) can always be checked against, and rebuilt from, this store.
+counter, so a crash leaves either the old or the new state. Every row that the in-memory
+indexes mirror carries the generation that added it, and every removal is logged with its
+generation (``removed``), so that those indexes follow any write, by this process or another,
+in O(change) from a snapshot of any earlier generation (see live_indexes.py). Counts live in a
+small table updated by each write, never recounted.
+
+Vectors are stored once, as float16: chunk vectors for rebuilding and exact re-ranking,
+sentence vectors for scoring quotes inside retrieved chunks.
 """
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 import threading
+from collections import Counter
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 
 from index import lexical_index, lexicon
-from index.article import Article
-from index.filters import ArticleFilter
-
-Matrix = npt.NDArray[np.float32]
+from index.passages import arabic_term_surfaces
+from index.rows import LexiconEntries, PreparedArticle, StoreCounts
+from index.store_reader import StoreReader
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS counts (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS articles (
-    doc_id TEXT PRIMARY KEY, title TEXT NOT NULL, text TEXT NOT NULL, lang TEXT, url TEXT,
-    published TEXT, source TEXT, summary TEXT, added_at TEXT NOT NULL DEFAULT (datetime('now'))
+    key INTEGER PRIMARY KEY AUTOINCREMENT, doc_id TEXT NOT NULL UNIQUE,
+    title TEXT NOT NULL, text TEXT NOT NULL, lang TEXT, url TEXT, published TEXT, source TEXT,
+    summary TEXT, added_at TEXT NOT NULL DEFAULT (datetime('now')),
+    generation INTEGER NOT NULL
 );
+CREATE INDEX IF NOT EXISTS articles_by_generation ON articles(generation);
+CREATE INDEX IF NOT EXISTS articles_by_source ON articles(source);
+CREATE INDEX IF NOT EXISTS articles_by_lang ON articles(lang);
+CREATE INDEX IF NOT EXISTS articles_by_published ON articles(published);
 CREATE TABLE IF NOT EXISTS sentences (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    doc_id TEXT NOT NULL REFERENCES articles(doc_id) ON DELETE CASCADE,
-    position INTEGER NOT NULL, start INTEGER NOT NULL, end INTEGER NOT NULL,
-    vector BLOB NOT NULL
-);
+    article INTEGER NOT NULL, position INTEGER NOT NULL,
+    start INTEGER NOT NULL, end INTEGER NOT NULL, terms TEXT NOT NULL, vector BLOB NOT NULL,
+    PRIMARY KEY (article, position)
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS chunks (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    doc_id TEXT NOT NULL REFERENCES articles(doc_id) ON DELETE CASCADE,
+    id INTEGER PRIMARY KEY AUTOINCREMENT, article INTEGER NOT NULL,
     first_sentence INTEGER NOT NULL, last_sentence INTEGER NOT NULL,
-    start INTEGER NOT NULL, end INTEGER NOT NULL,
-    vector BLOB NOT NULL
+    start INTEGER NOT NULL, end INTEGER NOT NULL, vector BLOB NOT NULL,
+    generation INTEGER NOT NULL
 );
-CREATE INDEX IF NOT EXISTS sentences_by_doc ON sentences(doc_id, position);
-CREATE INDEX IF NOT EXISTS chunks_by_doc ON chunks(doc_id);
+CREATE INDEX IF NOT EXISTS chunks_by_article ON chunks(article);
+CREATE INDEX IF NOT EXISTS chunks_by_generation ON chunks(generation);
+CREATE TABLE IF NOT EXISTS removed (
+    generation INTEGER NOT NULL, kind TEXT NOT NULL, id INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS removed_by_generation ON removed(generation);
 """
 _ARTICLE_COLUMNS = "doc_id, title, text, lang, url, published, source, summary"
 
 
-@dataclass(frozen=True, slots=True)
-class PreparedArticle:
-    """An article with its sentence and chunk spans, their vectors and lexical terms."""
-
-    article: Article
-    sentence_spans: Sequence[tuple[int, int]]
-    sentence_vectors: Matrix
-    sentence_terms: Sequence[str]  # space-separated terms per sentence
-    chunk_spans: Sequence[tuple[int, int, int, int]]  # first, last sentence, start, end
-    chunk_vectors: Matrix
-    chunk_terms: Sequence[str]
-
-
-@dataclass(frozen=True, slots=True)
-class LexiconEntries:
-    """New cross-lingual lexicon terms, embedded through a representative word form."""
-
-    terms: Sequence[str]
-    surfaces: Sequence[str]
-    vectors: Matrix
-
-
-@dataclass(frozen=True, slots=True)
-class StoredChunk:
-    id: int
-    doc_id: str
-    first_sentence: int
-    last_sentence: int
-    start: int
-    end: int
-
-
-@dataclass(frozen=True, slots=True)
-class StoredSentence:
-    id: int
-    doc_id: str
-    position: int
-    start: int
-    end: int
-    vector: Matrix
-
-
-@dataclass(frozen=True, slots=True)
-class VectorDelta:
-    """What one write changed, so that the vector indexes can follow without a rebuild."""
-
-    generation: int
-    removed_chunk_ids: list[int]
-    added_chunk_ids: list[int]
-    added_chunk_vectors: Matrix
-    removed_sentence_ids: list[int]
-    added_sentence_ids: list[int]
-    added_sentence_vectors: Matrix
-
-
-@dataclass(frozen=True, slots=True)
-class StoreCounts:
-    articles: int
-    chunks: int
-    sentences: int
-    generation: int
-
-
-def _to_blob(vector: Matrix) -> bytes:
-    return np.ascontiguousarray(vector, dtype=np.float32).tobytes()
-
-
-def _from_blob(blob: bytes) -> Matrix:
-    return np.frombuffer(blob, dtype=np.float32)
-
-
-def _stack(vectors: list[Matrix], dimension: int) -> Matrix:
-    if not vectors:
-        return np.zeros((0, dimension), dtype=np.float32)
-    return np.vstack(vectors).astype(np.float32, copy=False)
+def to_blob(vector: np.ndarray) -> bytes:
+    return np.asarray(vector, dtype=np.float16).tobytes()
 
 
 class DocumentStore:
-    """Thread-safe access to one SQLite file; every public write is a single transaction."""
+    """One SQLite file: a writer connection (one write transaction at a time) and a
+    read connection per thread, each read inside its own snapshot."""
 
     def __init__(self, path: Path) -> None:
-        self._lock = threading.RLock()
-        self._connection = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-        self._connection.execute("PRAGMA journal_mode=WAL")
-        # FULL: a write acknowledged to a client must survive a power cut, not only a crash
-        self._connection.execute("PRAGMA synchronous=FULL")
-        self._connection.execute("PRAGMA foreign_keys=ON")
-        self._connection.execute("PRAGMA busy_timeout=30000")
-        with self._lock:
+        self.path = path
+        self._write_lock = threading.RLock()
+        self._connection = self._connect()
+        self._local = threading.local()
+        self._readers: list[sqlite3.Connection] = []
+        self._readers_lock = threading.Lock()
+        with self._write_lock:
             self._connection.executescript(_SCHEMA + lexical_index.SCHEMA + lexicon.SCHEMA)
 
+    def _connect(self) -> sqlite3.Connection:
+        connection = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+        connection.execute("PRAGMA journal_mode=WAL")
+        # FULL: a write acknowledged to a client must survive a power cut, not only a crash
+        connection.execute("PRAGMA synchronous=FULL")
+        connection.execute("PRAGMA foreign_keys=ON")
+        connection.execute("PRAGMA busy_timeout=30000")
+        connection.execute("PRAGMA cache_size=-65536")
+        return connection
+
     def close(self) -> None:
-        with self._lock:
+        with self._write_lock, self._readers_lock:
+            for reader in self._readers:
+                reader.close()
+            self._readers.clear()
             self._connection.close()
+
+    # --- reading: every read runs inside one snapshot -------------------------------------
+    @contextlib.contextmanager
+    def snapshot(self) -> Iterator[StoreReader]:
+        """A read transaction: everything read through the reader is one generation.
+        Re-entrant within a thread (the outer snapshot is reused)."""
+        depth = getattr(self._local, "depth", 0)
+        if depth:
+            self._local.depth = depth + 1
+            try:
+                yield self._local.reader
+            finally:
+                self._local.depth -= 1
+            return
+        connection = getattr(self._local, "connection", None)
+        if connection is None:
+            connection = self._connect()
+            connection.execute("PRAGMA query_only=ON")
+            self._local.connection = connection
+            with self._readers_lock:
+                self._readers.append(connection)
+        connection.execute("BEGIN")
+        reader = StoreReader(connection)
+        self._local.reader = reader
+        self._local.depth = 1
+        try:
+            reader.generation()  # the first read fixes the snapshot
+            yield reader
+        finally:
+            self._local.depth = 0
+            self._local.reader = None
+            connection.execute("COMMIT")
 
     # --- metadata -----------------------------------------------------------------------
     def get_meta(self, key: str) -> str | None:
-        with self._lock:
-            row = self._connection.execute(
-                "SELECT value FROM meta WHERE key = ?", (key,)
-            ).fetchone()
-        return None if row is None else str(row[0])
+        with self.snapshot() as reader:
+            return reader.meta(key)
 
     def set_meta(self, values: dict[str, str]) -> None:
-        with self._lock, self._transaction():
+        with self._write_lock, self._transaction():
             self._connection.executemany(
                 "INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", values.items()
             )
 
     def generation(self) -> int:
-        value = self.get_meta("generation")
-        return int(value) if value is not None else 0
+        with self.snapshot() as reader:
+            return reader.generation()
+
+    def counts(self) -> StoreCounts:
+        with self.snapshot() as reader:
+            return reader.counts()
 
     # --- writes -------------------------------------------------------------------------
     def replace_articles(
         self,
         prepared: Sequence[PreparedArticle],
-        dimension: int,
-        lexicon_entries: LexiconEntries | None = None,
-    ) -> VectorDelta:
-        """Insert or replace whole articles (their old chunks and sentences go) atomically."""
-        with self._lock, self._transaction():
+        lexicon_entries: LexiconEntries | None,
+        lexicon_terms: Sequence[Sequence[str]],
+        max_lexicon_terms: int,
+    ) -> int:
+        """Insert or replace whole articles (their old chunks and sentences go) atomically;
+        ``lexicon_terms`` are each article's lexicon terms. Returns the new generation."""
+        with self._write_lock, self._transaction():
+            generation = self._next_generation()
             if lexicon_entries is not None:
-                lexicon.insert_entries(
+                room = max_lexicon_terms - self._count("lexicon_terms")
+                added = lexicon.insert_entries(
                     self._connection,
-                    lexicon_entries.terms,
-                    lexicon_entries.surfaces,
-                    lexicon_entries.vectors,
+                    lexicon_entries.terms[: max(0, room)],
+                    lexicon_entries.surfaces[: max(0, room)],
+                    lexicon_entries.vectors[: max(0, room)],
+                    generation,
                 )
-            removed_chunks, removed_sentences = self._delete_rows([p.article.id for p in prepared])
-            chunk_ids: list[int] = []
-            sentence_ids: list[int] = []
+                self._add_counts(lexicon_terms=added)
+            held: Counter[str] = Counter()
+            for terms in lexicon_terms:
+                held.update(set(terms))
+            # counted before the old versions go, so that a term they share is kept
+            lexicon.count_articles(self._connection, held, 1)
+            self._remove_articles([p.article.id for p in prepared], generation)
             for item in prepared:
-                self._insert_article(item.article)
-                sentence_ids.extend(self._insert_sentences(item))
-                chunk_ids.extend(self._insert_chunks(item))
-            generation = self._bump_generation()
-        return VectorDelta(
-            generation=generation,
-            removed_chunk_ids=removed_chunks,
-            added_chunk_ids=chunk_ids,
-            added_chunk_vectors=_stack([p.chunk_vectors for p in prepared], dimension),
-            removed_sentence_ids=removed_sentences,
-            added_sentence_ids=sentence_ids,
-            added_sentence_vectors=_stack([p.sentence_vectors for p in prepared], dimension),
+                self._insert(item, generation)
+        return generation
+
+    def delete_articles(self, doc_ids: Sequence[str]) -> tuple[list[str], int]:
+        """Delete articles; returns the ids that existed and the generation after."""
+        with self._write_lock, self._transaction():
+            generation = self._next_generation()
+            existing = self._remove_articles(doc_ids, generation)
+            if not existing:
+                # nothing changed: give the generation back (the transaction rolls back)
+                raise _NothingChanged
+        return existing, generation
+
+    def prune_log(self, up_to_generation: int) -> None:
+        """Forget removals at or before a generation that a saved snapshot covers."""
+        with self._write_lock, self._transaction():
+            self._connection.execute(
+                "DELETE FROM removed WHERE generation <= ?", (up_to_generation,)
+            )
+            self._connection.execute(
+                "INSERT OR REPLACE INTO meta(key, value) VALUES ('log_floor', ?)",
+                (str(up_to_generation),),
+            )
+
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[None]:
+        """BEGIN IMMEDIATE ... COMMIT, rolled back on any exception."""
+        self._connection.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except _NothingChanged:
+            self._connection.execute("ROLLBACK")
+            return
+        except BaseException:
+            self._connection.execute("ROLLBACK")
+            raise
+        self._connection.execute("COMMIT")
+
+    def _count(self, name: str) -> int:
+        row = self._connection.execute(
+            "SELECT value FROM counts WHERE name = ?", (name,)
+        ).fetchone()
+        return int(row[0]) if row else 0
+
+    def _add_counts(self, **changes: int) -> None:
+        self._connection.executemany(
+            "INSERT INTO counts(name, value) VALUES (?, ?)"
+            " ON CONFLICT(name) DO UPDATE SET value = value + excluded.value",
+            [(name, change) for name, change in changes.items() if change],
         )
 
-    def delete_articles(
-        self, doc_ids: Sequence[str], dimension: int
-    ) -> tuple[list[str], VectorDelta]:
-        """Delete articles; returns the ids that existed and the vector change."""
-        with self._lock, self._transaction():
-            existing = [
-                doc_id
-                for doc_id in doc_ids
-                if self._connection.execute(
-                    "SELECT 1 FROM articles WHERE doc_id = ?", (doc_id,)
-                ).fetchone()
-            ]
-            removed_chunks, removed_sentences = self._delete_rows(existing)
-            generation = self._bump_generation() if existing else self.generation()
-        empty = np.zeros((0, dimension), dtype=np.float32)
-        return existing, VectorDelta(
-            generation, removed_chunks, [], empty, removed_sentences, [], empty
-        )
+    def _next_generation(self) -> int:
+        generation = self._count("generation") + 1
+        self._add_counts(generation=1)
+        return generation
 
-    def _transaction(self) -> _Transaction:
-        return _Transaction(self._connection)
-
-    def _delete_rows(self, doc_ids: Sequence[str]) -> tuple[list[int], list[int]]:
-        removed_chunks: list[int] = []
-        removed_sentences: list[int] = []
-        for doc_id in doc_ids:
-            removed_chunks += [
-                row[0]
-                for row in self._connection.execute(
-                    "SELECT id FROM chunks WHERE doc_id = ?", (doc_id,)
-                )
+    def _remove_articles(self, doc_ids: Sequence[str], generation: int) -> list[str]:
+        """Remove articles with their rows, statistics and lexicon counts; log removals."""
+        connection = self._connection
+        existing: list[str] = []
+        for doc_id in dict.fromkeys(doc_ids):
+            row = connection.execute(
+                "SELECT key, title, text FROM articles WHERE doc_id = ?", (doc_id,)
+            ).fetchone()
+            if row is None:
+                continue
+            key, title, text = int(row[0]), str(row[1]), str(row[2])
+            existing.append(doc_id)
+            chunk_ids = [
+                int(r[0])
+                for r in connection.execute("SELECT id FROM chunks WHERE article = ?", (key,))
             ]
-            removed_sentences += [
-                row[0]
-                for row in self._connection.execute(
-                    "SELECT id FROM sentences WHERE doc_id = ?", (doc_id,)
-                )
+            sentence_terms = [
+                str(r[0])
+                for r in connection.execute("SELECT terms FROM sentences WHERE article = ?", (key,))
             ]
-            self._connection.execute("DELETE FROM articles WHERE doc_id = ?", (doc_id,))
-        lexical_index.delete_terms(self._connection, "chunk_terms", removed_chunks)
-        lexical_index.delete_terms(self._connection, "sentence_terms", removed_sentences)
-        return removed_chunks, removed_sentences
+            chunk_terms = lexical_index.delete_chunk_terms(connection, chunk_ids)
+            tokens = lexical_index.update_term_stats(connection, sentence_terms, chunk_terms, -1)
+            orphans = lexicon.count_articles(
+                connection, Counter(set(arabic_term_surfaces(title, text))), -1
+            )
+            connection.execute("DELETE FROM chunks WHERE article = ?", (key,))
+            connection.execute("DELETE FROM sentences WHERE article = ?", (key,))
+            connection.execute("DELETE FROM articles WHERE key = ?", (key,))
+            connection.executemany(
+                "INSERT INTO removed(generation, kind, id) VALUES (?, ?, ?)",
+                [(generation, "article", key)]
+                + [(generation, "chunk", i) for i in chunk_ids]
+                + [(generation, "lexicon", i) for i in orphans],
+            )
+            self._add_counts(
+                articles=-1,
+                chunks=-len(chunk_ids),
+                sentences=-len(sentence_terms),
+                chunk_tokens=tokens,
+                lexicon_terms=-len(orphans),
+            )
+        return existing
 
-    def _insert_article(self, article: Article) -> None:
-        self._connection.execute(
-            f"INSERT INTO articles({_ARTICLE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+    def _insert(self, item: PreparedArticle, generation: int) -> None:
+        connection = self._connection
+        article = item.article
+        cursor = connection.execute(
+            f"INSERT INTO articles({_ARTICLE_COLUMNS}, generation)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 article.id,
                 article.title,
@@ -250,196 +290,43 @@ class DocumentStore:
                 article.published,
                 article.source,
                 article.summary,
+                generation,
             ),
         )
-
-    def _insert_sentences(self, item: PreparedArticle) -> list[int]:
-        ids = []
-        for position, ((start, end), vector, terms) in enumerate(
-            zip(item.sentence_spans, item.sentence_vectors, item.sentence_terms, strict=True)
-        ):
-            cursor = self._connection.execute(
-                "INSERT INTO sentences(doc_id, position, start, end, vector)"
-                " VALUES (?, ?, ?, ?, ?)",
-                (item.article.id, position, start, end, _to_blob(vector)),
-            )
-            ids.append(int(cursor.lastrowid or 0))
-            lexical_index.insert_terms(self._connection, "sentence_terms", ids[-1], terms)
-        return ids
-
-    def _insert_chunks(self, item: PreparedArticle) -> list[int]:
-        ids = []
+        key = int(cursor.lastrowid or 0)
+        connection.executemany(
+            "INSERT INTO sentences(article, position, start, end, terms, vector)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            [
+                (key, position, start, end, terms, to_blob(vector))
+                for position, ((start, end), vector, terms) in enumerate(
+                    zip(
+                        item.sentence_spans, item.sentence_vectors, item.sentence_terms, strict=True
+                    )
+                )
+            ],
+        )
+        chunk_rows = []
         for (first, last, start, end), vector, terms in zip(
             item.chunk_spans, item.chunk_vectors, item.chunk_terms, strict=True
         ):
-            cursor = self._connection.execute(
-                "INSERT INTO chunks(doc_id, first_sentence, last_sentence, start, end, vector)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
-                (item.article.id, first, last, start, end, _to_blob(vector)),
+            cursor = connection.execute(
+                "INSERT INTO chunks(article, first_sentence, last_sentence, start, end, vector,"
+                " generation) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (key, first, last, start, end, to_blob(vector), generation),
             )
-            ids.append(int(cursor.lastrowid or 0))
-            lexical_index.insert_terms(self._connection, "chunk_terms", ids[-1], terms)
-        return ids
-
-    def _bump_generation(self) -> int:
-        generation = self.generation() + 1
-        self._connection.execute(
-            "INSERT OR REPLACE INTO meta(key, value) VALUES ('generation', ?)", (str(generation),)
+            chunk_rows.append((int(cursor.lastrowid or 0), terms))
+        lexical_index.insert_chunk_terms(connection, chunk_rows)
+        tokens = lexical_index.update_term_stats(
+            connection, item.sentence_terms, item.chunk_terms, 1
         )
-        return generation
-
-    # --- reads --------------------------------------------------------------------------
-    def get_article(self, doc_id: str) -> Article | None:
-        with self._lock:
-            row = self._connection.execute(
-                f"SELECT {_ARTICLE_COLUMNS} FROM articles WHERE doc_id = ?", (doc_id,)
-            ).fetchone()
-        return None if row is None else _article_from_row(row)
-
-    def get_articles(self, doc_ids: Sequence[str]) -> dict[str, Article]:
-        return {
-            doc_id: article
-            for doc_id in dict.fromkeys(doc_ids)
-            if (article := self.get_article(doc_id)) is not None
-        }
-
-    def list_articles(self, offset: int, limit: int) -> list[Article]:
-        with self._lock:
-            rows = self._connection.execute(
-                f"SELECT {_ARTICLE_COLUMNS} FROM articles ORDER BY doc_id LIMIT ? OFFSET ?",
-                (limit, offset),
-            ).fetchall()
-        return [_article_from_row(row) for row in rows]
-
-    def matching_doc_ids(self, article_filter: ArticleFilter) -> set[str]:
-        where, parameters = article_filter.sql_where()
-        with self._lock:
-            rows = self._connection.execute(
-                f"SELECT doc_id FROM articles WHERE {where}", parameters
-            ).fetchall()
-        return {str(row[0]) for row in rows}
-
-    def article_ids(self) -> list[str]:
-        with self._lock:
-            rows = self._connection.execute(
-                "SELECT doc_id FROM articles ORDER BY doc_id"
-            ).fetchall()
-        return [str(row[0]) for row in rows]
-
-    def counts(self) -> StoreCounts:
-        with self._lock:
-            articles, chunks, sentences = (
-                int(self._connection.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
-                for table in ("articles", "chunks", "sentences")
-            )
-            return StoreCounts(articles, chunks, sentences, self.generation())
-
-    def get_chunks(self, chunk_ids: Sequence[int]) -> dict[int, StoredChunk]:
-        with self._lock:
-            found = {}
-            for chunk_id in chunk_ids:
-                row = self._connection.execute(
-                    "SELECT id, doc_id, first_sentence, last_sentence, start, end"
-                    " FROM chunks WHERE id = ?",
-                    (int(chunk_id),),
-                ).fetchone()
-                if row is not None:
-                    found[int(row[0])] = StoredChunk(*row)
-        return found
-
-    def get_sentences(self, doc_id: str, first: int, last: int) -> list[StoredSentence]:
-        """Sentences at positions [first, last] of one article, with their vectors."""
-        with self._lock:
-            rows = self._connection.execute(
-                "SELECT id, doc_id, position, start, end, vector FROM sentences"
-                " WHERE doc_id = ? AND position BETWEEN ? AND ? ORDER BY position",
-                (doc_id, first, last),
-            ).fetchall()
-        return [_sentence_from_row(row) for row in rows]
-
-    def lexical_search(
-        self, table: str, terms: Sequence[str], k: int, within: Sequence[int] | None = None
-    ) -> list[tuple[int, float]]:
-        with self._lock:
-            return lexical_index.search(self._connection, table, terms, k, within)
-
-    def stored_terms(self, table: str, rowids: Sequence[int]) -> dict[int, str]:
-        with self._lock:
-            return lexical_index.stored_terms(self._connection, table, rowids)
-
-    def document_frequencies(self, terms: Sequence[str]) -> tuple[dict[str, int], int]:
-        with self._lock:
-            return lexical_index.document_frequencies(self._connection, terms)
-
-    def unknown_lexicon_terms(self, terms: Sequence[str]) -> list[str]:
-        with self._lock:
-            return lexicon.unknown_terms(self._connection, terms)
-
-    def load_lexicon(self, dimension: int) -> lexicon.Lexicon:
-        with self._lock:
-            return lexicon.Lexicon.load(self._connection, dimension)
-
-    def sentences_by_ids(self, sentence_ids: Sequence[int]) -> dict[int, StoredSentence]:
-        with self._lock:
-            found = {}
-            for sentence_id in sentence_ids:
-                row = self._connection.execute(
-                    "SELECT id, doc_id, position, start, end, vector FROM sentences WHERE id = ?",
-                    (int(sentence_id),),
-                ).fetchone()
-                if row is not None:
-                    found[int(row[0])] = _sentence_from_row(row)
-        return found
-
-    def chunk_vectors(self, chunk_ids: Sequence[int]) -> Matrix:
-        with self._lock:
-            vectors = []
-            for chunk_id in chunk_ids:
-                row = self._connection.execute(
-                    "SELECT vector FROM chunks WHERE id = ?", (int(chunk_id),)
-                ).fetchone()
-                vectors.append(_from_blob(row[0]))
-        return np.vstack(vectors)
-
-    def chunks_containing(self, doc_id: str, position: int) -> list[StoredChunk]:
-        with self._lock:
-            rows = self._connection.execute(
-                "SELECT id, doc_id, first_sentence, last_sentence, start, end FROM chunks"
-                " WHERE doc_id = ? AND first_sentence <= ? AND last_sentence >= ?",
-                (doc_id, position, position),
-            ).fetchall()
-        return [StoredChunk(*row) for row in rows]
-
-    def iter_vectors(
-        self, table: str, batch_size: int = 4096
-    ) -> Iterator[tuple[list[int], Matrix]]:
-        """All (ids, vectors) of ``chunks`` or ``sentences``, in batches, to rebuild FAISS."""
-        if table not in ("chunks", "sentences"):
-            raise ValueError(f"no vectors in table {table!r}")
-        with self._lock:
-            cursor = self._connection.execute(f"SELECT id, vector FROM {table} ORDER BY id")
-            while batch := cursor.fetchmany(batch_size):
-                yield [int(row[0]) for row in batch], np.vstack([_from_blob(r[1]) for r in batch])
+        self._add_counts(
+            articles=1,
+            chunks=len(chunk_rows),
+            sentences=len(item.sentence_spans),
+            chunk_tokens=tokens,
+        )
 
 
-def _sentence_from_row(row: tuple[Any, ...]) -> StoredSentence:
-    sentence_id, doc_id, position, start, end, blob = row
-    return StoredSentence(int(sentence_id), str(doc_id), position, start, end, _from_blob(blob))
-
-
-def _article_from_row(row: tuple[str, ...]) -> Article:
-    doc_id, title, text, lang, url, published, source, summary = row
-    return Article(doc_id, title, text, lang, url, published, source, summary)
-
-
-class _Transaction:
-    """BEGIN IMMEDIATE ... COMMIT, rolled back on any exception."""
-
-    def __init__(self, connection: sqlite3.Connection) -> None:
-        self._connection = connection
-
-    def __enter__(self) -> None:
-        self._connection.execute("BEGIN IMMEDIATE")
-
-    def __exit__(self, exc_type: object, exc: object, traceback: object) -> None:
-        self._connection.execute("COMMIT" if exc_type is None else "ROLLBACK")
+class _NothingChanged(Exception):
+    """Raised inside a transaction that turned out to change nothing: roll it back."""

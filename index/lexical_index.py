@@ -1,36 +1,75 @@
-"""BM25 over lexical terms with SQLite FTS5, inside the document store's database.
+"""BM25 over lexical terms: FTS5 for finding chunks, term statistics kept incrementally.
 
 Living in the same SQLite file as the articles, the lexical index commits in the same
-transaction as they do: it can never disagree with the store after a crash.
+transaction as they do: it can never disagree with the store after a crash. Per question the
+work does not grow with the corpus: document frequencies come from ``term_stats`` (one row
+per term, updated by each write), and the candidates' BM25 is computed here from their stored
+terms with the formula FTS5 uses, instead of matching the whole table again.
 """
 
 from __future__ import annotations
 
+import math
 import sqlite3
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Iterable, Sequence
 
-LEXICAL_TABLES = ("chunk_terms", "sentence_terms")
-
-SCHEMA = "\n".join(
-    f"CREATE VIRTUAL TABLE IF NOT EXISTS {table} USING fts5("
-    "terms, tokenize = 'unicode61 remove_diacritics 0');"
-    for table in LEXICAL_TABLES
-)
-
-
-def _check(table: str) -> None:
-    if table not in LEXICAL_TABLES:
-        raise ValueError(f"no lexical table {table!r}")
-
-
-def insert_terms(connection: sqlite3.Connection, table: str, rowid: int, terms: str) -> None:
-    _check(table)
-    connection.execute(f"INSERT INTO {table}(rowid, terms) VALUES (?, ?)", (rowid, terms))
+SCHEMA = """
+CREATE VIRTUAL TABLE IF NOT EXISTS chunk_terms USING fts5(
+    terms, tokenize = 'unicode61 remove_diacritics 0'
+);
+CREATE TABLE IF NOT EXISTS term_stats (
+    term TEXT PRIMARY KEY, sentences INTEGER NOT NULL, chunks INTEGER NOT NULL
+) WITHOUT ROWID;
+"""
+# FTS5's bm25() defaults
+K1 = 1.2
+B = 0.75
 
 
-def delete_terms(connection: sqlite3.Connection, table: str, rowids: Sequence[int]) -> None:
-    _check(table)
-    connection.executemany(f"DELETE FROM {table} WHERE rowid = ?", [(i,) for i in rowids])
+def insert_chunk_terms(connection: sqlite3.Connection, rows: Iterable[tuple[int, str]]) -> None:
+    connection.executemany("INSERT INTO chunk_terms(rowid, terms) VALUES (?, ?)", rows)
+
+
+def delete_chunk_terms(connection: sqlite3.Connection, chunk_ids: Sequence[int]) -> list[str]:
+    """Remove the chunks' terms; returns them, so that their statistics can follow."""
+    removed = [terms for _, terms in chunk_term_rows(connection, chunk_ids).items()]
+    connection.executemany("DELETE FROM chunk_terms WHERE rowid = ?", [(i,) for i in chunk_ids])
+    return removed
+
+
+def update_term_stats(
+    connection: sqlite3.Connection,
+    sentence_terms: Iterable[str],
+    chunk_terms: Iterable[str],
+    sign: int,
+) -> int:
+    """Add (sign 1) or remove (sign -1) the document frequencies of these sentences and
+    chunks (space-separated terms each); returns the change in total chunk tokens."""
+    sentences: Counter[str] = Counter()
+    chunks: Counter[str] = Counter()
+    tokens = 0
+    for text in sentence_terms:
+        sentences.update(set(text.split()))
+    for text in chunk_terms:
+        split = text.split()
+        tokens += len(split)
+        chunks.update(set(split))
+    rows = [
+        (term, sign * sentences[term], sign * chunks[term]) for term in sentences.keys() | chunks
+    ]
+    connection.executemany(
+        "INSERT INTO term_stats(term, sentences, chunks) VALUES (?, ?, ?) ON CONFLICT(term)"
+        " DO UPDATE SET sentences = sentences + excluded.sentences,"
+        " chunks = chunks + excluded.chunks",
+        rows,
+    )
+    if sign < 0:
+        connection.executemany(
+            "DELETE FROM term_stats WHERE term = ? AND sentences <= 0 AND chunks <= 0",
+            [(row[0],) for row in rows],
+        )
+    return sign * tokens
 
 
 def match_expression(query_terms: Sequence[str]) -> str | None:
@@ -40,60 +79,76 @@ def match_expression(query_terms: Sequence[str]) -> str | None:
 
 
 def search(
-    connection: sqlite3.Connection,
-    table: str,
-    query_terms: Sequence[str],
-    k: int,
-    within: Sequence[int] | None = None,
+    connection: sqlite3.Connection, query_terms: Sequence[str], limit: int | None
 ) -> list[tuple[int, float]]:
-    """Best ``k`` (rowid, BM25 score) pairs, highest first; optionally only among ``within``."""
-    _check(table)
+    """Best (chunk id, BM25 score) pairs, highest first; every match when limit is None."""
     expression = match_expression(query_terms)
-    if expression is None or k <= 0 or (within is not None and not within):
+    if expression is None or (limit is not None and limit <= 0):
         return []
     # FTS5's bm25() is lower-is-better; negate it so that every score in Iqtibas grows
-    if within is None:
-        rows = connection.execute(
-            f"SELECT rowid, -bm25({table}) FROM {table} WHERE {table} MATCH ?"
-            f" ORDER BY bm25({table}) LIMIT ?",
-            [expression, k],
-        ).fetchall()
+    sql = "SELECT rowid, -bm25(chunk_terms) FROM chunk_terms WHERE chunk_terms MATCH ?"
+    if limit is None:
+        rows = connection.execute(sql, [expression]).fetchall()
     else:
-        # "AND rowid IN (...)" makes FTS5 run the match once per listed row, twenty times
-        # slower than scoring every match once and keeping the wanted rows here
-        wanted = {int(rowid) for rowid in within}
-        every = connection.execute(
-            f"SELECT rowid, -bm25({table}) FROM {table} WHERE {table} MATCH ?", [expression]
-        ).fetchall()
-        rows = sorted((row for row in every if row[0] in wanted), key=lambda row: -row[1])[:k]
+        ordered = sql + " ORDER BY bm25(chunk_terms) LIMIT ?"
+        rows = connection.execute(ordered, [expression, limit]).fetchall()
     return [(int(rowid), float(score)) for rowid, score in rows]
 
 
-def stored_terms(
-    connection: sqlite3.Connection, table: str, rowids: Sequence[int]
-) -> dict[int, str]:
-    _check(table)
-    if not rowids:
-        return {}
-    rows = connection.execute(
-        f"SELECT rowid, terms FROM {table} WHERE rowid IN ({', '.join('?' * len(rowids))})",
-        [int(rowid) for rowid in rowids],
-    ).fetchall()
-    return {int(rowid): str(terms) for rowid, terms in rows}
+def chunk_term_rows(connection: sqlite3.Connection, chunk_ids: Sequence[int]) -> dict[int, str]:
+    found: dict[int, str] = {}
+    for begin in range(0, len(chunk_ids), 500):
+        part = [int(i) for i in chunk_ids[begin : begin + 500]]
+        rows = connection.execute(
+            f"SELECT rowid, terms FROM chunk_terms WHERE rowid IN ({', '.join('?' * len(part))})",
+            part,
+        ).fetchall()
+        found.update((int(rowid), str(terms)) for rowid, terms in rows)
+    return found
 
 
-def document_frequencies(
+def term_frequencies(
     connection: sqlite3.Connection, terms: Sequence[str]
-) -> tuple[dict[str, int], int]:
-    """Per term, how many sentences hold it, and the number of sentences."""
-    total = int(connection.execute("SELECT count(*) FROM sentence_terms").fetchone()[0])
-    frequencies: dict[str, int] = {}
-    for term in dict.fromkeys(terms):
-        expression = match_expression([term])
-        if expression is None:
-            continue
-        row = connection.execute(
-            "SELECT count(*) FROM sentence_terms WHERE sentence_terms MATCH ?", (expression,)
-        ).fetchone()
-        frequencies[term] = int(row[0])
-    return frequencies, total
+) -> dict[str, tuple[int, int]]:
+    """Per known term: (sentences, chunks) that hold it."""
+    wanted = list(dict.fromkeys(terms))
+    found: dict[str, tuple[int, int]] = {}
+    for begin in range(0, len(wanted), 500):
+        part = wanted[begin : begin + 500]
+        rows = connection.execute(
+            "SELECT term, sentences, chunks FROM term_stats"
+            f" WHERE term IN ({', '.join('?' * len(part))})",
+            part,
+        ).fetchall()
+        found.update((str(term), (int(s), int(c))) for term, s, c in rows)
+    return found
+
+
+def bm25_scores(
+    query_terms: Sequence[str],
+    chunk_terms: dict[int, str],
+    chunk_frequencies: dict[str, int],
+    chunk_count: int,
+    average_length: float,
+) -> dict[int, float]:
+    """FTS5's BM25 of an OR-query for the given chunks: the same numbers as ``-bm25()``
+    (idf floored at 1e-6 for very common terms), computed from stored terms alone."""
+    distinct = list(dict.fromkeys(term for term in query_terms if term))
+    idf = {}
+    for term in distinct:
+        hits = chunk_frequencies.get(term, 0)
+        value = math.log((chunk_count - hits + 0.5) / (hits + 0.5)) if hits else 0.0
+        idf[term] = value if value > 0 else 1e-6
+    scores: dict[int, float] = {}
+    for chunk_id, text in chunk_terms.items():
+        tokens = text.split()
+        counts = Counter(tokens)
+        norm = K1 * (1 - B + B * len(tokens) / max(average_length, 1e-9))
+        score = sum(
+            idf[term] * counts[term] * (K1 + 1) / (counts[term] + norm)
+            for term in distinct
+            if counts.get(term)
+        )
+        if score > 0:
+            scores[chunk_id] = score
+    return scores

@@ -4,23 +4,37 @@ The multilingual model places a word and its translation close together even out
 context, so each Arabic term of the corpus is embedded once, at ingest, and an English query
 word is matched to its nearest Arabic terms at question time. Those terms then take part in
 BM25 and term overlap, which otherwise would never match across scripts.
+
+Invariants: a term is in the lexicon while at least one stored article holds it (``articles``
+counts them; a delete that takes it to 0 removes the term and logs the removal), the table
+never holds more than the configured number of terms, and in memory only the vectors live,
+as float16 in a FAISS index addressed by the table's ids.
 """
 
 from __future__ import annotations
 
 import sqlite3
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from index.embedding.embedder import Matrix
+from index.optional_imports import require
 from index.text.transliteration import arabic_skeletons, latin_skeleton
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS lexicon (
-    term TEXT PRIMARY KEY, surface TEXT NOT NULL, vector BLOB NOT NULL
+    id INTEGER PRIMARY KEY AUTOINCREMENT, term TEXT NOT NULL UNIQUE, surface TEXT NOT NULL,
+    vector BLOB NOT NULL, articles INTEGER NOT NULL, generation INTEGER NOT NULL
 );
+CREATE INDEX IF NOT EXISTS lexicon_by_generation ON lexicon(generation);
+CREATE TABLE IF NOT EXISTS lexicon_skeletons (
+    skeleton TEXT NOT NULL, id INTEGER NOT NULL, PRIMARY KEY (skeleton, id)
+) WITHOUT ROWID;
 """
 
 
@@ -53,69 +67,168 @@ def unknown_terms(connection: sqlite3.Connection, terms: Iterable[str]) -> list[
 
 
 def insert_entries(
-    connection: sqlite3.Connection, terms: Sequence[str], surfaces: Sequence[str], vectors: Matrix
-) -> None:
+    connection: sqlite3.Connection,
+    terms: Sequence[str],
+    surfaces: Sequence[str],
+    vectors: Matrix,
+    generation: int,
+) -> int:
+    """New terms, counted by no article yet (``count_articles`` follows); returns how many."""
+    before = connection.total_changes
+    for term, surface, vector in zip(terms, surfaces, vectors, strict=True):
+        cursor = connection.execute(
+            "INSERT OR IGNORE INTO lexicon(term, surface, vector, articles, generation)"
+            " VALUES (?, ?, ?, 0, ?)",
+            (term, surface, np.asarray(vector, dtype=np.float16).tobytes(), generation),
+        )
+        if cursor.rowcount:
+            connection.executemany(
+                "INSERT OR IGNORE INTO lexicon_skeletons(skeleton, id) VALUES (?, ?)",
+                [(skeleton, cursor.lastrowid) for skeleton in arabic_skeletons(surface)],
+            )
+    return connection.total_changes - before
+
+
+def count_articles(
+    connection: sqlite3.Connection, term_counts: Counter[str], sign: int
+) -> list[int]:
+    """Add or remove articles holding each term; returns the ids of terms no article holds
+    any more, which are deleted."""
     connection.executemany(
-        "INSERT OR IGNORE INTO lexicon(term, surface, vector) VALUES (?, ?, ?)",
-        [
-            (term, surface, np.ascontiguousarray(vector, dtype=np.float32).tobytes())
-            for term, surface, vector in zip(terms, surfaces, vectors, strict=True)
-        ],
+        "UPDATE lexicon SET articles = articles + ? WHERE term = ?",
+        [(sign * count, term) for term, count in term_counts.items()],
     )
-
-
-class Lexicon:
-    """All lexicon vectors in memory, for matching query words by one matrix product, and the
-    consonant skeletons of their word forms, for matching names."""
-
-    def __init__(self, terms: list[str], surfaces: list[str], vectors: Matrix) -> None:
-        self.terms = terms
-        self.vectors = vectors
-        self._by_skeleton: dict[str, list[int]] = {}
-        for index, surface in enumerate(surfaces):
-            for skeleton in arabic_skeletons(surface):
-                self._by_skeleton.setdefault(skeleton, []).append(index)
-
-    @classmethod
-    def load(cls, connection: sqlite3.Connection, dimension: int) -> Lexicon:
-        rows = connection.execute(
-            "SELECT term, surface, vector FROM lexicon ORDER BY term"
-        ).fetchall()
-        if not rows:
-            return cls([], [], np.zeros((0, dimension), dtype=np.float32))
-        vectors = np.vstack([np.frombuffer(row[2], dtype=np.float32) for row in rows])
-        return cls([str(row[0]) for row in rows], [str(row[1]) for row in rows], vectors)
-
-    def translate(
-        self, words: Sequence[str], word_vectors: Matrix, config: TranslationConfig
-    ) -> list[list[str]]:
-        """For each Latin word (and its vector), the Arabic terms that translate it."""
-        if not self.terms or not len(word_vectors):
-            return [[] for _ in words]
-        similarities = word_vectors @ self.vectors.T
-        return [
-            list(dict.fromkeys(self._by_meaning(row, config) + self._by_sound(word, row, config)))
-            for word, row in zip(words, similarities, strict=True)
+    if sign > 0:
+        return []
+    orphans = []
+    terms = list(term_counts)
+    for begin in range(0, len(terms), 500):
+        part = terms[begin : begin + 500]
+        orphans += [
+            int(row[0])
+            for row in connection.execute(
+                "SELECT id FROM lexicon WHERE articles <= 0"
+                f" AND term IN ({', '.join('?' * len(part))})",
+                part,
+            )
         ]
+    connection.executemany("DELETE FROM lexicon WHERE id = ?", [(i,) for i in orphans])
+    connection.executemany("DELETE FROM lexicon_skeletons WHERE id = ?", [(i,) for i in orphans])
+    return orphans
 
-    def _by_meaning(self, similarities: Matrix, config: TranslationConfig) -> list[str]:
+
+def terms_by_id(connection: sqlite3.Connection, ids: Sequence[int]) -> dict[int, str]:
+    if not ids:
+        return {}
+    rows = connection.execute(
+        f"SELECT id, term FROM lexicon WHERE id IN ({', '.join('?' * len(ids))})",
+        [int(i) for i in ids],
+    ).fetchall()
+    return {int(i): str(term) for i, term in rows}
+
+
+def ids_by_skeleton(connection: sqlite3.Connection, skeleton: str) -> list[int]:
+    rows = connection.execute(
+        "SELECT id FROM lexicon_skeletons WHERE skeleton = ?", (skeleton,)
+    ).fetchall()
+    return [int(row[0]) for row in rows]
+
+
+class LexiconVectors:
+    """The lexicon's vectors in memory (float16, FAISS inner product), by lexicon id."""
+
+    def __init__(self, dimension: int) -> None:
+        faiss = require("faiss", "faiss-cpu")
+        self._faiss = faiss
+        self.dimension = dimension
+        self._index: Any = faiss.IndexIDMap2(
+            faiss.IndexScalarQuantizer(
+                dimension, faiss.ScalarQuantizer.QT_fp16, faiss.METRIC_INNER_PRODUCT
+            )
+        )
+
+    @property
+    def size(self) -> int:
+        return int(self._index.ntotal)
+
+    def add(self, ids: npt.NDArray[np.int64], vectors: Matrix) -> None:
+        if len(ids):
+            self._index.add_with_ids(np.ascontiguousarray(vectors, np.float32), ids)
+
+    def remove(self, ids: npt.NDArray[np.int64]) -> None:
+        if len(ids) and self.size:
+            self._index.remove_ids(np.asarray(ids, dtype=np.int64))
+
+    def nearest(self, vectors: Matrix, k: int) -> tuple[Matrix, npt.NDArray[np.int64]]:
+        """Per row of ``vectors``: the similarities and ids of its ``k`` nearest terms."""
+        scores, ids = self._index.search(np.ascontiguousarray(vectors, np.float32), k)
+        return scores, ids
+
+    def similarity(self, vector: Matrix, ids: Sequence[int]) -> list[float]:
+        return [float(self._index.reconstruct(int(i)) @ vector) for i in ids]
+
+    def serialize(self) -> npt.NDArray[np.uint8]:
+        data: npt.NDArray[np.uint8] = self._faiss.serialize_index(self._index)
+        return data
+
+    def load(self, data: npt.NDArray[np.uint8]) -> None:
+        self._index = self._faiss.deserialize_index(data)
+
+
+def translate(
+    connection: sqlite3.Connection,
+    vectors: LexiconVectors,
+    words: Sequence[str],
+    word_vectors: Matrix,
+    config: TranslationConfig,
+) -> list[list[str]]:
+    """For each Latin word (and its vector), the Arabic terms that translate it."""
+    if not vectors.size or not len(word_vectors):
+        return [[] for _ in words]
+    # a few spare candidates: short stems are skipped after the search
+    similarities, ids = vectors.nearest(word_vectors, min(vectors.size, config.per_word * 4))
+    sounds = [
+        _by_sound(connection, vectors, word, vector, config)
+        for word, vector in zip(words, word_vectors, strict=True)
+    ]
+    names = terms_by_id(
+        connection,
+        sorted(
+            {int(i) for row in ids for i in row if i >= 0} | {i for found in sounds for i in found}
+        ),
+    )
+    translations = []
+    for row_scores, row_ids, heard in zip(similarities, ids, sounds, strict=True):
         best = [
-            int(i)
-            for i in np.argsort(-similarities)[: config.per_word * 4]
-            if len(self.terms[int(i)]) >= config.min_term_length
+            (float(score), names[int(i)])
+            for score, i in zip(row_scores, row_ids, strict=True)
+            if i >= 0 and int(i) in names and len(names[int(i)]) >= config.min_term_length
         ][: config.per_word]
-        if not best:
-            return []
-        top = float(similarities[best[0]])
-        return [
-            self.terms[i]
-            for i in best
-            if similarities[i] >= config.min_similarity and top - similarities[i] <= config.max_gap
-        ]
+        meaning = (
+            [
+                term
+                for score, term in best
+                if score >= config.min_similarity and best[0][0] - score <= config.max_gap
+            ]
+            if best
+            else []
+        )
+        translations.append(list(dict.fromkeys(meaning + [names[i] for i in heard if i in names])))
+    return translations
 
-    def _by_sound(self, word: str, similarities: Matrix, config: TranslationConfig) -> list[str]:
-        skeleton = latin_skeleton(word)
-        if not config.transliterate or len(skeleton) < config.min_skeleton_length:
-            return []
-        matches = sorted(self._by_skeleton.get(skeleton, []), key=lambda i: -similarities[i])
-        return [self.terms[i] for i in matches[: config.max_transliterations]]
+
+def _by_sound(
+    connection: sqlite3.Connection,
+    vectors: LexiconVectors,
+    word: str,
+    vector: Matrix,
+    config: TranslationConfig,
+) -> list[int]:
+    skeleton = latin_skeleton(word)
+    if not config.transliterate or len(skeleton) < config.min_skeleton_length:
+        return []
+    matches = ids_by_skeleton(connection, skeleton)
+    if len(matches) > config.max_transliterations:
+        scores = vectors.similarity(vector, matches)
+        matches = [i for _, i in sorted(zip(scores, matches, strict=True), key=lambda p: -p[0])]
+    return matches[: config.max_transliterations]

@@ -7,7 +7,8 @@ import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-FORMAT_VERSION = 1
+# 2: float16 vectors, change log, term statistics, no sentence FAISS index
+FORMAT_VERSION = 2
 MANIFEST_NAME = "manifest.json"
 
 

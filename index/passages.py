@@ -31,15 +31,20 @@ class ArticlePassages:
         return [" ".join(terms(text)) for text in self.chunk_texts(with_title)]
 
     def arabic_term_surfaces(self) -> dict[str, str]:
-        """Each non-Latin, non-numeric term of the article with the first word form seen."""
-        surfaces: dict[str, str] = {}
-        for word in words(f"{self.article.title}\n{self.article.text}"):
-            if not word.isdigit() and not is_latin(word):
-                surfaces.setdefault(stem(word), word)
-        return surfaces
+        return arabic_term_surfaces(self.article.title, self.article.text)
 
     def chunk_spans(self) -> list[tuple[int, int, int, int]]:
         return [(c.first_sentence, c.last_sentence, c.start, c.end) for c in self.chunks]
+
+
+def arabic_term_surfaces(title: str, text: str) -> dict[str, str]:
+    """Each non-Latin, non-numeric term of an article with the first word form seen: what
+    the lexicon embeds, and counts per article so that deletes can follow."""
+    surfaces: dict[str, str] = {}
+    for word in words(f"{title}\n{text}"):
+        if not word.isdigit() and not is_latin(word):
+            surfaces.setdefault(stem(word), word)
+    return surfaces
 
 
 def split_article(article: Article, chunking: ChunkingConfig) -> ArticlePassages:

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from index.document_store import StoredSentence
 from index.embedding.embedder import Matrix
 from index.retrieval.query import QueryTerm
+from index.rows import StoredSentence
 
 
 @dataclass(frozen=True)

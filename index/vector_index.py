@@ -1,14 +1,20 @@
-"""FAISS inner-product index over normalised vectors, addressed by store row ids.
+"""One FAISS index of unit vectors under inner product, addressed by 64-bit store ids.
 
-The vectors also live in the document store, so this file is a cache: it is saved under the
-store generation it reflects and rebuilt from the store when that does not match.
+Two shapes, both supporting add and remove in O(batch):
+- exact: ``Flat`` inside an ``IDMap2``, for small corpora;
+- approximate: an IVF index (``IVF{lists},SQ8`` by default) with a hash-table direct map, so
+  that removing an id does not scan every list. It must be trained on a representative
+  sample before the first add; ``approximate_factory`` sizes it from the corpus.
+
+The index is a cache of vectors kept in the document store: whatever it holds can be rebuilt
+from there, and its snapshots carry the store generation they reflect.
 """
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterable, Sequence
-from pathlib import Path
+import math
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -16,72 +22,158 @@ import numpy.typing as npt
 from index.optional_imports import require
 
 Matrix = npt.NDArray[np.float32]
+Ids = npt.NDArray[np.int64]
+EXACT_FACTORY = "Flat"
+
+
+@dataclass(frozen=True)
+class VectorIndexConfig:
+    # "auto": exact until the corpus holds ``approximate_from`` chunks, then approximate;
+    # "Flat" always exact; any other FAISS IVF factory string is used as given
+    factory: str = "auto"
+    approximate_from: int = 100_000
+    # approximate candidates re-scored with the exact stored vectors; 0 keeps FAISS scores
+    rerank: int = 64
+    # inverted lists probed per question (more: better recall, slower)
+    nprobe: int = 24
+    # vectors drawn from the store to train the approximate index
+    train_sample: int = 80_000
+    # retrain (in the background) once the corpus has grown this many times since training
+    retrain_growth: float = 4.0
+    # chunk vectors added or removed between snapshots of the in-memory indexes: more makes
+    # writes cheaper and opening after a crash slower (the changes since are replayed)
+    snapshot_every_changes: int = 50_000
+    # train and swap the approximate index in a background thread (False: in the write)
+    background_training: bool = True
+
+    def wants_approximate(self, vectors: int) -> bool:
+        if self.factory == EXACT_FACTORY:
+            return False
+        return self.factory != "auto" or vectors >= self.approximate_from
+
+    def approximate_factory(self, vectors: int) -> str:
+        """The factory string for a corpus of ``vectors``: about 2 sqrt(n) lists, a power of
+        two between 256 and 16384 (see eval/reports/scale/factories for the measurements)."""
+        if self.factory not in ("auto", EXACT_FACTORY):
+            return self.factory
+        lists = 2 ** round(math.log2(max(1.0, 2 * math.sqrt(vectors))))
+        return f"IVF{min(16384, max(256, lists))},SQ8"
 
 
 class VectorIndex:
-    """One FAISS index (chunks or sentences) with 64-bit ids that allow removal."""
+    """Not thread-safe for writes: the owner serialises add/remove against searches."""
 
-    def __init__(self, dimension: int, factory: str = "Flat") -> None:
+    def __init__(self, dimension: int, factory: str = EXACT_FACTORY, trained_on: int = 0):
         self._faiss = require("faiss", "faiss-cpu")
         self.dimension = dimension
         self.factory = factory
-        self._index = self._new_index()
+        # how many vectors the approximate index was trained with (0 for exact)
+        self.trained_on = trained_on
+        self._index: Any = self._new_index()
 
-    def _new_index(self) -> object:
-        inner = self._faiss.index_factory(
-            self.dimension, self.factory, self._faiss.METRIC_INNER_PRODUCT
-        )
-        return self._faiss.IndexIDMap2(inner)
+    @property
+    def is_exact(self) -> bool:
+        return self.factory == EXACT_FACTORY
+
+    def _new_index(self) -> Any:
+        faiss = self._faiss
+        if self.is_exact:
+            return faiss.IndexIDMap2(faiss.IndexFlatIP(self.dimension))
+        index = faiss.index_factory(self.dimension, self.factory, faiss.METRIC_INNER_PRODUCT)
+        ivf = faiss.extract_index_ivf(index)
+        if ivf is None:
+            raise ValueError(f"{self.factory!r} is not an IVF factory string (or 'Flat')")
+        ivf.set_direct_map_type(faiss.DirectMap.Hashtable)
+        return index
 
     @property
     def size(self) -> int:
-        return int(self._index.ntotal)  # type: ignore[attr-defined]
+        return int(self._index.ntotal)
 
-    def add(self, ids: Sequence[int], vectors: Matrix) -> None:
+    @property
+    def is_trained(self) -> bool:
+        return bool(self._index.is_trained)
+
+    def train(self, sample: Matrix) -> None:
+        if self.is_exact:
+            return
+        lists = self._ivf().nlist
+        if len(sample) < lists:
+            raise ValueError(f"{self.factory} needs at least {lists} training vectors")
+        self._index.train(np.ascontiguousarray(sample, dtype=np.float32))
+        self.trained_on = len(sample)
+
+    def add(self, ids: Ids, vectors: Matrix) -> None:
         if not len(ids):
             return
         if vectors.shape != (len(ids), self.dimension):
-            raise ValueError(
-                f"expected {len(ids)} vectors of size {self.dimension}, got {vectors.shape}"
-            )
-        if not self._index.is_trained:  # type: ignore[attr-defined]
-            self._index.train(np.ascontiguousarray(vectors, dtype=np.float32))  # type: ignore[attr-defined]
-        self._index.add_with_ids(  # type: ignore[attr-defined]
+            raise ValueError(f"expected {len(ids)} vectors of size {self.dimension}")
+        if not self.is_trained:
+            raise RuntimeError("the approximate index must be trained before vectors are added")
+        self._index.add_with_ids(
             np.ascontiguousarray(vectors, dtype=np.float32), np.asarray(ids, dtype=np.int64)
         )
 
-    def remove(self, ids: Sequence[int]) -> None:
-        if len(ids):
-            self._index.remove_ids(np.asarray(ids, dtype=np.int64))  # type: ignore[attr-defined]
+    def remove(self, ids: Ids) -> None:
+        if len(ids) and self.size:
+            self._index.remove_ids(np.asarray(ids, dtype=np.int64))
 
-    def search(self, query: Matrix, k: int) -> tuple[list[int], list[float]]:
-        """The ``k`` nearest ids to one query vector, best first, with inner products."""
+    def search(
+        self,
+        query: Matrix,
+        k: int,
+        allowed_bitmap: npt.NDArray[np.uint8] | None = None,
+        nprobe: int = 1,
+    ) -> tuple[Ids, Matrix]:
+        """The ``k`` nearest ids to one query vector, best first, with their scores (exact
+        for Flat, approximate otherwise). ``allowed_bitmap`` (bit i of byte i >> 3, little
+        endian) keeps only the ids it marks; it must stay alive during the call."""
+        empty = (np.zeros(0, np.int64), np.zeros(0, np.float32))
         if self.size == 0 or k <= 0:
-            return [], []
-        scores, ids = self._index.search(  # type: ignore[attr-defined]
-            np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32), min(k, self.size)
+            return empty
+        faiss = self._faiss
+        selector = (
+            None
+            if allowed_bitmap is None
+            else faiss.IDSelectorBitmap(len(allowed_bitmap) * 8, faiss.swig_ptr(allowed_bitmap))
         )
-        pairs = [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0]
-        return [i for i, _ in pairs], [s for _, s in pairs]
+        if self.is_exact:
+            parameters: Any = faiss.SearchParameters(sel=selector) if selector else None
+        else:
+            parameters = faiss.SearchParametersIVF(nprobe=max(1, nprobe))
+            if selector is not None:
+                parameters.sel = selector
+        scores, ids = self._index.search(
+            np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32),
+            min(k, self.size),
+            params=parameters,
+        )
+        keep = ids[0] >= 0
+        return ids[0][keep].astype(np.int64), scores[0][keep].astype(np.float32)
 
-    def rebuild(self, batches: Iterable[tuple[list[int], Matrix]]) -> None:
-        self._index = self._new_index()
-        for ids, vectors in batches:
-            self.add(ids, vectors)
+    def _ivf(self) -> Any:
+        return self._faiss.extract_index_ivf(self._index)
 
-    def save(self, path: Path) -> None:
-        """Write atomically: a reader or a crash sees the old file or the new one."""
-        temporary = path.with_name(path.name + ".tmp")
-        self._faiss.write_index(self._index, str(temporary))
-        with open(temporary, "rb") as handle:
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
+    @property
+    def lists(self) -> int:
+        return 0 if self.is_exact else int(self._ivf().nlist)
+
+    def serialize(self) -> npt.NDArray[np.uint8]:
+        """A byte copy of the index, taken quickly so that it can be written without a lock."""
+        data: npt.NDArray[np.uint8] = self._faiss.serialize_index(self._index)
+        return data
 
     @classmethod
-    def load(cls, path: Path, dimension: int, factory: str) -> VectorIndex:
-        loaded = cls(dimension, factory)
-        index = loaded._faiss.read_index(str(path))
+    def deserialize(
+        cls, data: npt.NDArray[np.uint8], dimension: int, factory: str, trained_on: int
+    ) -> VectorIndex:
+        loaded = cls(dimension, EXACT_FACTORY)
+        index = loaded._faiss.deserialize_index(data)
         if index.d != dimension:
-            raise ValueError(f"{path} holds vectors of size {index.d}, expected {dimension}")
+            raise ValueError(f"the index holds vectors of size {index.d}, expected {dimension}")
+        loaded.factory = factory
+        loaded.trained_on = trained_on
         loaded._index = index
+        if not loaded.is_exact:
+            loaded._ivf().set_direct_map_type(loaded._faiss.DirectMap.Hashtable)
         return loaded

@@ -16,7 +16,6 @@ from index.optional_imports import require
 from index.quotes import QuoteConfig
 from index.retrieval.candidates import RetrievalConfig
 from index.seeds import read_seeds
-from index.text.chunking import ChunkingConfig
 from service.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -24,15 +23,7 @@ SEEDED_KEY = "seeded"
 
 
 def corpus_config(settings: Settings) -> CorpusConfig:
-    return CorpusConfig(
-        chunking=ChunkingConfig(
-            target_words=settings.chunk_target_words,
-            max_words=settings.chunk_max_words,
-            overlap_sentences=settings.chunk_overlap_sentences,
-        ),
-        faiss_factory=settings.faiss_factory,
-        commit_every_articles=settings.commit_every_articles,
-    )
+    return settings.index.corpus_config()
 
 
 def answer_config(settings: Settings) -> AnswerConfig:
@@ -48,7 +39,6 @@ def answer_config(settings: Settings) -> AnswerConfig:
         retrieval=RetrievalConfig(
             dense_chunks=settings.retrieval_dense_chunks,
             lexical_chunks=settings.retrieval_lexical_chunks,
-            dense_sentences=settings.retrieval_dense_sentences,
             dense_weight=settings.retrieval_dense_weight,
             feedback_chunks=settings.retrieval_feedback_chunks,
         ),

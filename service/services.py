@@ -102,9 +102,9 @@ class DocumentService:
 
     def list(self, offset: int, limit: int) -> DocumentPage:
         # one view, so the page and the total describe the same state of the index
-        with self._corpus.consistent_view():
-            articles = self._corpus.list_articles(offset, limit)
-            total = self._corpus.counts().articles
+        with self._corpus.read() as view:
+            articles = view.reader.list_articles(offset, limit)
+            total = view.reader.counts().articles
         return DocumentPage(
             items=[_summary(article) for article in articles],
             total=total,

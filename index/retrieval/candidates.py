@@ -1,5 +1,5 @@
-"""Candidate chunks for a question: dense, lexical (BM25) and sentence-level dense hits,
-fused on min-max normalised scores."""
+"""Candidate chunks for a question: dense and lexical (BM25) hits, fused on min-max
+normalised scores."""
 
 from __future__ import annotations
 
@@ -8,18 +8,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from index.corpus import Corpus
-from index.document_store import StoredChunk
-from index.filters import ArticleFilter
+from index.read_view import ReadView
 from index.retrieval.query import AnalyzedQuery
+from index.rows import StoredChunk
 
 
 @dataclass(frozen=True)
 class RetrievalConfig:
     dense_chunks: int = 20
-    # 0 turns a source of candidates off
+    # 0 turns BM25 candidates off
     lexical_chunks: int = 20
-    dense_sentences: int = 20
     # weight of the dense score in the fusion; the lexical score has the rest
     dense_weight: float = 0.5
     # pseudo-relevance feedback: the question vector moves towards its best chunks, which
@@ -44,32 +42,21 @@ def _min_max(values: Sequence[float]) -> list[float]:
 
 
 def gather_candidates(
-    query: AnalyzedQuery,
-    corpus: Corpus,
-    config: RetrievalConfig,
-    article_filter: ArticleFilter | None,
+    query: AnalyzedQuery, view: ReadView, config: RetrievalConfig
 ) -> list[ChunkCandidate]:
-    """Call inside ``corpus.consistent_view()``; best fused score first."""
+    """Best fused score first."""
     chunks: dict[int, StoredChunk] = {}
-    for hit in corpus.search_chunks(query.vector, config.dense_chunks, article_filter):
+    for hit in view.search_chunks(query.vector, config.dense_chunks):
         chunks[hit.chunk.id] = hit.chunk
     if config.lexical_chunks and query.has_lexical_evidence:
-        for hit in corpus.lexical_search_chunks(
-            query.flat_terms(), config.lexical_chunks, article_filter
-        ):
+        for hit in view.lexical_search_chunks(query.flat_terms(), config.lexical_chunks):
             chunks.setdefault(hit.chunk.id, hit.chunk)
-    if config.dense_sentences:
-        for sentence, _ in corpus.search_sentences(
-            query.vector, config.dense_sentences, article_filter
-        ):
-            for chunk in corpus.chunks_containing(sentence):
-                chunks.setdefault(chunk.id, chunk)
     if not chunks:
         return []
     ids = list(chunks)
-    dense = (corpus.chunk_vectors(ids) @ query.vector).tolist()
+    dense = (view.chunk_vectors(ids) @ query.vector).tolist()
     lexical_scores = (
-        dict(corpus.lexical_scores(query.flat_terms(), ids)) if query.has_lexical_evidence else {}
+        view.lexical_scores(query.flat_terms(), ids) if query.has_lexical_evidence else {}
     )
     lexical = [lexical_scores.get(i, 0.0) for i in ids]
     if lexical_scores:
@@ -86,12 +73,12 @@ def gather_candidates(
 
 
 def feedback_query(
-    query: AnalyzedQuery, candidates: list[ChunkCandidate], corpus: Corpus, config: RetrievalConfig
+    query: AnalyzedQuery, candidates: list[ChunkCandidate], view: ReadView, config: RetrievalConfig
 ) -> AnalyzedQuery:
     """Rocchio feedback: the question vector plus the mean of its best chunks, normalised."""
     if not config.feedback_chunks or not candidates:
         return query
-    top = corpus.chunk_vectors([c.chunk.id for c in candidates[: config.feedback_chunks]])
+    top = view.chunk_vectors([c.chunk.id for c in candidates[: config.feedback_chunks]])
     moved = query.vector + config.feedback_weight * top.mean(axis=0)
     moved = moved / float(np.linalg.norm(moved))
     return AnalyzedQuery(query.text, moved.astype(np.float32), query.terms)

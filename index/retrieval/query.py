@@ -1,7 +1,8 @@
 """A question made ready for retrieval: its vector and its weighted lexical terms.
 
 English words are also given their Arabic translations from the corpus lexicon, so that an
-English question can match Arabic text word for word.
+English question can match Arabic text word for word. The model pass (``encode_question``)
+runs before any read view is opened; the terms (``weigh_terms``) are read inside one.
 """
 
 from __future__ import annotations
@@ -9,9 +10,11 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from index.corpus import Corpus
-from index.embedding.embedder import Matrix
+import numpy as np
+
+from index.embedding.embedder import Embedder, Matrix
 from index.lexicon import TranslationConfig
+from index.read_view import ReadView
 from index.text.terms import is_latin, stem, words
 
 
@@ -37,23 +40,47 @@ class AnalyzedQuery:
         return [alternative for term in self.terms for alternative in term.alternatives]
 
 
-def analyze(
-    question: str, corpus: Corpus, lexical: bool, translation: TranslationConfig | None
-) -> AnalyzedQuery:
+@dataclass(frozen=True)
+class EncodedQuestion:
+    """The question's vector, its distinct words, and vectors of the Latin ones to translate."""
+
+    text: str
+    vector: Matrix
+    words: list[str]
+    latin: list[int]
+    latin_vectors: Matrix
+
+
+def encode_question(
+    question: str, embedder: Embedder, lexical: bool, translation: TranslationConfig | None
+) -> EncodedQuestion:
     if not lexical:
-        return AnalyzedQuery(question, corpus.embedder.encode_queries([question])[0])
+        vector = embedder.encode_queries([question])[0]
+        return EncodedQuestion(question, vector, [], [], np.zeros((0, vector.shape[0]), np.float32))
     question_words = list(dict.fromkeys(words(question)))
-    alternatives = [[stem(word)] for word in question_words]
     latin = [i for i, word in enumerate(question_words) if is_latin(word) and len(word) > 2]
     if translation is not None and latin:
-        latin_words = [question_words[i] for i in latin]
-        vector, word_vectors = corpus.embedder.encode_query_and_words(question, latin_words)
-        translations = corpus.lexicon().translate(latin_words, word_vectors, translation)
-        for i, translated in zip(latin, translations, strict=True):
-            alternatives[i].extend(translated)
+        vector, word_vectors = embedder.encode_query_and_words(
+            question, [question_words[i] for i in latin]
+        )
     else:
-        vector = corpus.embedder.encode_queries([question])[0]
-    frequencies, total = corpus.document_frequencies([a for group in alternatives for a in group])
+        vector = embedder.encode_queries([question])[0]
+        word_vectors = np.zeros((0, vector.shape[0]), np.float32)
+    return EncodedQuestion(question, vector, question_words, latin, word_vectors)
+
+
+def weigh_terms(
+    encoded: EncodedQuestion, view: ReadView, translation: TranslationConfig | None
+) -> AnalyzedQuery:
+    if not encoded.words:
+        return AnalyzedQuery(encoded.text, encoded.vector)
+    alternatives = [[stem(word)] for word in encoded.words]
+    if translation is not None and encoded.latin:
+        latin_words = [encoded.words[i] for i in encoded.latin]
+        translations = view.translate(latin_words, encoded.latin_vectors, translation)
+        for i, translated in zip(encoded.latin, translations, strict=True):
+            alternatives[i].extend(translated)
+    frequencies, total = view.sentence_frequencies([a for group in alternatives for a in group])
     terms = []
     for group in alternatives:
         present = [a for a in dict.fromkeys(group) if frequencies.get(a, 0) > 0]
@@ -63,4 +90,4 @@ def analyze(
         rarest = min((frequencies[a] for a in present), default=0)
         weight = math.log(1 + (total - rarest + 0.5) / (rarest + 0.5))
         terms.append(QueryTerm(tuple(present), weight))
-    return AnalyzedQuery(question, vector, terms)
+    return AnalyzedQuery(encoded.text, encoded.vector, terms)

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from index.corpus import STORE_NAME, Corpus
+from index.corpus import Corpus
+from index.index_directory import STORE_NAME
 from service.bootstrap import corpus_config
 from service.settings import Settings
 from tests.conftest import FIXTURES, PROJECT_ROOT, SEED_ID
@@ -34,7 +35,7 @@ def _run_cli(arguments: list[str], environment: dict[str, str]) -> subprocess.Po
 
 def _generation(directory: Path) -> int:
     with sqlite3.connect(directory / STORE_NAME) as connection:
-        row = connection.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
+        row = connection.execute("SELECT value FROM counts WHERE name = 'generation'").fetchone()
     return int(row[0]) if row else 0
 
 
@@ -60,7 +61,7 @@ def test_sigkill_during_ingest_keeps_every_earlier_article(
         **os.environ,
         "IQTIBAS_DATA_DIR": str(directory),
         "IQTIBAS_MODEL_CACHE_DIR": str(model_cache_dir),
-        "IQTIBAS_COMMIT_EVERY_ARTICLES": "2",
+        "IQTIBAS_INDEX__COMMIT_EVERY_ARTICLES": "2",
     }
     first = _run_cli(["ingest", "--quiet", str(FIXTURES / "corpus.jsonl")], environment)
     assert first.wait(timeout=600) == 0, first.stderr.read() if first.stderr else ""
@@ -82,12 +83,13 @@ def test_sigkill_during_ingest_keeps_every_earlier_article(
 
     corpus = Corpus(directory, real_embedder, corpus_config(Settings()))  # type: ignore[arg-type]
     try:
-        ids = set(corpus.article_ids())
+        ids = {article.id for article in corpus.list_articles(0, 1000)}
         assert before_ids <= ids
         assert 0 < len(ids - before_ids) < 60  # part of the killed ingest, in whole groups
         counts = corpus.counts()
-        assert corpus.vector_counts() == {"chunks": counts.chunks, "sentences": counts.sentences}
+        assert corpus.vector_count() == counts.chunks
         query = real_embedder.encode_queries(["درجات الحرارة في القاهرة"])[0]  # type: ignore[attr-defined]
-        assert corpus.search_chunks(query, 1)[0].chunk.doc_id == "ar-weather"
+        with corpus.read() as view:
+            assert view.search_chunks(query, 1)[0].chunk.doc_id == "ar-weather"
     finally:
         corpus.close()

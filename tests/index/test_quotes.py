@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from index.document_store import StoredSentence
 from index.quotes import QuoteConfig, SentenceEvidence, best_window
 from index.retrieval.query import QueryTerm
+from index.rows import StoredSentence
 
 QUERY = np.array([1.0, 0.0, 0.0], dtype=np.float32)
 TERMS = [QueryTerm(("وقف",), 3.0), QueryTerm(("نار",), 1.0)]
@@ -16,7 +16,12 @@ TERMS = [QueryTerm(("وقف",), 3.0), QueryTerm(("نار",), 1.0)]
 def _evidence(position: int, vector: list[float], terms: str, text: str) -> SentenceEvidence:
     start = position * 100
     stored = StoredSentence(
-        position, "doc", position, start, start + len(text), np.array(vector, dtype=np.float32)
+        "doc",
+        position,
+        start,
+        start + len(text),
+        np.array(vector, dtype=np.float32),
+        frozenset(terms.split()),
     )
     return SentenceEvidence(stored, text, frozenset(terms.split()))
 

@@ -16,6 +16,7 @@ from fastapi.testclient import TestClient
 from index.answerer import Answerer
 from index.article import Article
 from index.corpus import Corpus, CorpusConfig
+from index.ingest import IngestConfig
 from service.app import create_app
 from tests.conftest import HashingEmbedder, load_fixture_articles
 from tests.service.conftest import AUTH, make_settings
@@ -36,7 +37,9 @@ class SlowHashingEmbedder(HashingEmbedder):
 @pytest.fixture
 def slow_corpus(tmp_path: Path) -> Iterator[Corpus]:
     corpus = Corpus(
-        tmp_path / "index", SlowHashingEmbedder(), CorpusConfig(commit_every_articles=GROUP)
+        tmp_path / "index",
+        SlowHashingEmbedder(),
+        CorpusConfig(ingest=IngestConfig(commit_every_articles=GROUP)),
     )
     corpus.add(load_fixture_articles())
     yield corpus

@@ -1,0 +1,142 @@
+"""The ingest pipeline: articles -> passages -> vectors -> one store transaction per group.
+
+Each group of ``commit_every_articles`` is embedded outside any lock, then committed in one
+SQLite transaction: when ``add`` reports a group (through progress), it is durable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from index.article import Article
+from index.document_store import DocumentStore
+from index.embedding.embedder import Embedder, Matrix
+from index.passages import ArticlePassages, split_article
+from index.rows import LexiconEntries, PreparedArticle
+from index.text.chunking import ChunkingConfig
+
+ProgressCallback = Callable[[int], None]
+
+
+@dataclass(frozen=True)
+class IngestConfig:
+    chunking: ChunkingConfig = field(default_factory=ChunkingConfig)
+    embed_titles: bool = True
+    # articles embedded and committed together: the unit of progress and of crash loss
+    commit_every_articles: int = 16
+    encode_batch_size: int = 16
+    # embed each new Arabic term once for cross-lingual query translation (see lexicon.py)
+    build_lexicon: bool = True
+    # the lexicon stops growing here (about 1 KB per term on disk and in memory)
+    max_lexicon_terms: int = 1_000_000
+
+
+class IngestPipeline:
+    def __init__(
+        self,
+        store: DocumentStore,
+        embedder: Embedder,
+        config: IngestConfig,
+        after_commit: Callable[[int], None],
+    ) -> None:
+        self._store = store
+        self._embedder = embedder
+        self.config = config
+        self._after_commit = after_commit
+
+    def add(
+        self, articles: Sequence[Article], progress: ProgressCallback | None = None
+    ) -> list[str]:
+        """Add or replace articles; returns their ids. Each group is durable once committed."""
+        unique = list({article.id: article for article in articles}.values())
+        step = self.config.commit_every_articles
+        for begin in range(0, len(unique), step):
+            group = [split_article(a, self.config.chunking) for a in unique[begin : begin + step]]
+            prepared = self._embed(group, progress)
+            entries = self._new_lexicon_entries(group, progress)
+            lexicon_terms = (
+                [list(passages.arabic_term_surfaces()) for passages in group]
+                if self.config.build_lexicon
+                else []
+            )
+            generation = self._store.replace_articles(
+                prepared, entries, lexicon_terms, self.config.max_lexicon_terms
+            )
+            self._after_commit(generation)
+        return [article.id for article in unique]
+
+    def passage_count(self, articles: Sequence[Article]) -> int:
+        """How many texts ``add`` will embed, for sizing a progress bar."""
+        total = 0
+        surfaces: dict[str, str] = {}
+        for article in {article.id: article for article in articles}.values():
+            passages = split_article(article, self.config.chunking)
+            total += len(passages.chunks) + len(passages.sentence_spans)
+            if self.config.build_lexicon:
+                surfaces.update(passages.arabic_term_surfaces())
+        with self._store.snapshot() as reader:
+            return total + len(reader.unknown_lexicon_terms(list(surfaces)))
+
+    def _new_lexicon_entries(
+        self, group: list[ArticlePassages], progress: ProgressCallback | None
+    ) -> LexiconEntries | None:
+        if not self.config.build_lexicon:
+            return None
+        surfaces: dict[str, str] = {}
+        for passages in group:
+            for term, surface in passages.arabic_term_surfaces().items():
+                surfaces.setdefault(term, surface)
+        with self._store.snapshot() as reader:
+            room = self.config.max_lexicon_terms - reader.lexicon_size()
+            terms = reader.unknown_lexicon_terms(list(surfaces))[: max(0, room)]
+        words = [surfaces[term] for term in terms]
+        vectors = self._embedder.encode_words(words)
+        if progress is not None and words:
+            progress(len(words))
+        return LexiconEntries(terms, words, vectors)
+
+    def _embed(
+        self, group: list[ArticlePassages], progress: ProgressCallback | None
+    ) -> list[PreparedArticle]:
+        texts: list[str] = []
+        for passages in group:
+            texts += passages.chunk_texts(self.config.embed_titles) + passages.sentence_texts()
+        vectors = self._encode_with_progress(texts, progress)
+        prepared = []
+        offset = 0
+        for passages in group:
+            chunk_count, sentence_count = len(passages.chunks), len(passages.sentence_spans)
+            chunk_vectors = vectors[offset : offset + chunk_count]
+            sentence_vectors = vectors[offset + chunk_count : offset + chunk_count + sentence_count]
+            offset += chunk_count + sentence_count
+            prepared.append(
+                PreparedArticle(
+                    article=passages.article,
+                    sentence_spans=passages.sentence_spans,
+                    sentence_vectors=sentence_vectors,
+                    sentence_terms=passages.sentence_terms(),
+                    chunk_spans=passages.chunk_spans(),
+                    chunk_vectors=chunk_vectors,
+                    chunk_terms=passages.chunk_terms(self.config.embed_titles),
+                )
+            )
+        return prepared
+
+    def _encode_with_progress(self, texts: list[str], progress: ProgressCallback | None) -> Matrix:
+        batch = self.config.encode_batch_size
+        if progress is None:
+            return self._embedder.encode_passages(texts, batch_size=batch)
+        parts = []
+        # several model batches per call keep length-sorting useful while the bar still moves
+        step = batch * 4
+        for begin in range(0, len(texts), step):
+            parts.append(
+                self._embedder.encode_passages(texts[begin : begin + step], batch_size=batch)
+            )
+            progress(len(parts[-1]))
+        if not parts:
+            return np.zeros((0, self._embedder.dimension), dtype=np.float32)
+        return np.vstack(parts)

@@ -1,0 +1,211 @@
+"""The in-memory search structures, at one store generation: the FAISS chunk index, the
+lexicon's vectors and the article filter columns.
+
+They are a cache of the store. Each change (by this process or another) is applied from the
+store's change log in O(change) under a short exclusive lock; searches share the lock. A
+snapshot file (``live.g{generation}.npz``) is saved every so many changes, in the background,
+so that opening replays only the changes since it; without a usable snapshot, everything is
+rebuilt from the store. The approximate index is trained on a sample of stored vectors when
+the corpus reaches the configured size and retrained as it grows, off the lock, then swapped in.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from index.article_columns import ArticleColumns
+from index.document_store import DocumentStore
+from index.lexicon import LexiconVectors
+from index.rw_lock import ReadWriteLock
+from index.vector_index import EXACT_FACTORY, VectorIndex, VectorIndexConfig
+
+logger = logging.getLogger(__name__)
+SNAPSHOT_PREFIX = "live.g"
+
+
+class LiveIndexes:
+    def __init__(self, directory: Path, dimension: int, config: VectorIndexConfig) -> None:
+        self.directory = directory
+        self.dimension = dimension
+        self.config = config
+        self.lock = ReadWriteLock()
+        self.generation = 0
+        self.chunks = VectorIndex(dimension, EXACT_FACTORY)
+        self.lexicon = LexiconVectors(dimension)
+        self.columns = ArticleColumns()
+        self._catch_up_lock = threading.Lock()
+        self._rebuilding = threading.Lock()
+        self.changes_since_snapshot = 0
+
+    # --- following the store --------------------------------------------------------------
+    def catch_up(self, store: DocumentStore) -> None:
+        """Apply every change the store holds beyond this generation."""
+        with self._catch_up_lock, store.snapshot() as reader:
+            target = reader.generation()
+            if target <= self.generation:
+                return  # another thread caught up further meanwhile
+            if reader.log_floor() > self.generation:
+                # another process saved a snapshot and forgot removals this state has not
+                # seen: start again from the newest snapshot
+                self._load_newest(store, reader.generation(), reader.log_floor())
+                target = reader.generation()
+                if target <= self.generation:
+                    return
+            changes = reader.changes_since(self.generation)
+            chunk_batches = list(reader.chunk_rows_since(self.generation))
+            lexicon_batches = list(reader.lexicon_rows_since(self.generation))
+            with self.lock.exclusive():
+                self.chunks.remove(changes.removed_chunks)
+                self.columns.remove_chunks(changes.removed_chunks)
+                self.columns.remove_articles(changes.removed_articles)
+                self.lexicon.remove(changes.removed_lexicon)
+                self.columns.set_articles(changes.added_articles)
+                for ids, articles, vectors in chunk_batches:
+                    self.chunks.add(ids, vectors)
+                    self.columns.set_chunks(ids, articles)
+                for ids, vectors in lexicon_batches:
+                    self.lexicon.add(ids, vectors)
+                self.generation = target
+            self.changes_since_snapshot += len(changes.removed_chunks) + sum(
+                len(ids) for ids, _, _ in chunk_batches
+            )
+
+    def needs_rebuild(self) -> bool:
+        """Exact but big enough for the approximate index, or grown well past the size the
+        approximate index was trained for."""
+        size = self.chunks.size
+        if not self.config.wants_approximate(size):
+            return False
+        if self.chunks.is_exact:
+            return True
+        return size >= self.config.retrain_growth * max(self.chunks.trained_on, 1)
+
+    def rebuild(self, store: DocumentStore) -> None:
+        """Build the vector index anew from the store (training it if approximate), off the
+        lock, then swap it in and apply what was written meanwhile."""
+        with self._rebuilding:
+            self._replace_from_store(store)
+            self.catch_up(store)
+
+    def _replace_from_store(self, store: DocumentStore) -> None:
+        with store.snapshot() as reader:
+            generation = reader.generation()
+            size = reader.count("chunks")
+            factory = (
+                self.config.approximate_factory(size)
+                if self.config.wants_approximate(size)
+                else EXACT_FACTORY
+            )
+            chunks = VectorIndex(self.dimension, factory)
+            if not chunks.is_exact:
+                logger.info(
+                    "training %s on up to %d of %d vectors", factory, self.config.train_sample, size
+                )
+                chunks.train(reader.chunk_sample(self.config.train_sample))
+                # retraining is measured against the corpus size it was trained for
+                chunks.trained_on = size
+            columns = ArticleColumns()
+            columns.set_articles(reader.article_attributes())
+            for ids, articles, vectors in reader.chunk_rows_since(-1):
+                chunks.add(ids, vectors)
+                columns.set_chunks(ids, articles)
+            lexicon = LexiconVectors(self.dimension)
+            for ids, vectors in reader.lexicon_rows_since(-1):
+                lexicon.add(ids, vectors)
+        with self.lock.exclusive():
+            self.chunks, self.columns, self.lexicon = chunks, columns, lexicon
+            self.generation = generation
+        self.changes_since_snapshot = self.config.snapshot_every_changes
+
+    # --- snapshots ------------------------------------------------------------------------
+    def save(self) -> int:
+        """Write a snapshot of the current generation atomically; returns that generation.
+        The copy is taken under the shared lock (searches go on); the write needs none."""
+        with self.lock.shared():
+            generation = self.generation
+            header = {
+                "generation": generation,
+                "factory": self.chunks.factory,
+                "trained_on": self.chunks.trained_on,
+                "codes": self.columns.codes,
+            }
+            arrays: dict[str, Any] = {
+                "chunks": self.chunks.serialize(),
+                "lexicon": self.lexicon.serialize(),
+                **self.columns.state(),
+            }
+            header = json.loads(json.dumps(header))
+        path = self.directory / f"{SNAPSHOT_PREFIX}{generation}.npz"
+        temporary = path.with_name(path.name + ".tmp")
+        with open(temporary, "wb") as handle:
+            np.savez(handle, header=np.frombuffer(json.dumps(header).encode(), np.uint8), **arrays)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+        for stale in self.directory.glob(f"{SNAPSHOT_PREFIX}*.npz"):
+            if stale != path:
+                stale.unlink(missing_ok=True)
+        self.changes_since_snapshot = 0
+        return generation
+
+    def load(self, path: Path) -> None:
+        with np.load(path) as data:
+            header = json.loads(bytes(data["header"]).decode())
+            chunks = VectorIndex.deserialize(
+                data["chunks"], self.dimension, header["factory"], header["trained_on"]
+            )
+            lexicon = LexiconVectors(self.dimension)
+            lexicon.load(data["lexicon"])
+            columns = ArticleColumns()
+            columns.restore(
+                {name: data[name] for name in ("alive", "source", "lang", "day", "chunk_article")},
+                header["codes"],
+            )
+        with self.lock.exclusive():
+            self.chunks, self.lexicon, self.columns = chunks, lexicon, columns
+            self.generation = int(header["generation"])
+
+    def _load_newest(self, store: DocumentStore, generation: int, floor: int) -> None:
+        """The newest snapshot the store's log can bring up to date, else a rebuild."""
+        snapshots = sorted(
+            self.directory.glob(f"{SNAPSHOT_PREFIX}*.npz"), key=_snapshot_generation, reverse=True
+        )
+        for path in snapshots:
+            if floor <= _snapshot_generation(path) <= generation:
+                try:
+                    self.load(path)
+                    return
+                except (OSError, ValueError, KeyError) as error:
+                    logger.warning("snapshot %s unreadable (%s): rebuilding", path.name, error)
+        if generation:
+            self._replace_from_store(store)
+
+    @classmethod
+    def open(
+        cls, directory: Path, store: DocumentStore, dimension: int, config: VectorIndexConfig
+    ) -> LiveIndexes:
+        """The latest usable snapshot plus the changes since, or a rebuild from the store."""
+        live = cls(directory, dimension, config)
+        with store.snapshot() as reader:
+            generation, floor = reader.generation(), reader.log_floor()
+        live._load_newest(store, generation, floor)
+        live.catch_up(store)
+        return live
+
+    @contextlib.contextmanager
+    def reading(self) -> Iterator[None]:
+        with self.lock.shared():
+            yield
+
+
+def _snapshot_generation(path: Path) -> int:
+    return int(path.name[len(SNAPSHOT_PREFIX) : -len(".npz")])

@@ -1,0 +1,124 @@
+"""A read view: everything one question reads, from one generation of the corpus.
+
+It pairs a store snapshot with the in-memory indexes at the same generation (held shared for
+the view's life, so a change waits for the view to end rather than the view for the change's
+commit), and resolves the article filter once, into a FAISS id bitmap and a chunk mask that
+every search of the view applies inside the search, so hit counts are right at any
+selectivity.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+import numpy.typing as npt
+
+from index import lexicon
+from index.article import Article
+from index.filters import ArticleFilter
+from index.live_indexes import LiveIndexes
+from index.rows import ChunkHit, Matrix, StoredChunk, StoredSentence
+from index.store_reader import StoreReader
+from index.vector_index import VectorIndexConfig
+
+
+class ReadView:
+    def __init__(
+        self,
+        reader: StoreReader,
+        live: LiveIndexes,
+        article_filter: ArticleFilter | None,
+        config: VectorIndexConfig,
+    ) -> None:
+        self.reader = reader
+        self._live = live
+        self._config = config
+        self.generation = live.generation
+        self._chunk_mask: npt.NDArray[np.bool_] | None = None
+        self._bitmap: npt.NDArray[np.uint8] | None = None
+        self.allowed_chunks = live.chunks.size
+        if article_filter is not None and not article_filter.is_empty:
+            keys = (
+                reader.article_keys(sorted(article_filter.doc_ids))
+                if article_filter.doc_ids is not None
+                else None
+            )
+            mask = live.columns.chunk_mask(live.columns.article_mask(article_filter, keys))
+            self._chunk_mask = mask
+            self._bitmap = np.packbits(mask, bitorder="little")
+            self.allowed_chunks = int(mask.sum())
+
+    # --- candidates -----------------------------------------------------------------------
+    def search_chunks(self, query: Matrix, k: int) -> list[ChunkHit]:
+        """The ``k`` chunks nearest to ``query`` among the accepted articles, best first."""
+        if k <= 0 or self.allowed_chunks == 0:
+            return []
+        index = self._live.chunks
+        width = k if index.is_exact else max(k, self._config.rerank)
+        nprobe = self._config.nprobe
+        if self._bitmap is not None and not index.is_exact:
+            # a selective filter leaves few of the accepted chunks in the nearest lists
+            share = self.allowed_chunks / max(index.size, 1)
+            nprobe = min(index.lists, math.ceil(nprobe / max(share, 1e-9)))
+        ids, scores = index.search(query, width, self._bitmap, nprobe)
+        if not index.is_exact and self._config.rerank:
+            vectors = self.reader.chunk_vectors(ids.tolist())
+            exact = [(float(vectors[i] @ query), int(i)) for i in ids.tolist() if i in vectors]
+            exact.sort(reverse=True)
+            ids = np.asarray([i for _, i in exact[:k]], dtype=np.int64)
+            scores = np.asarray([s for s, _ in exact[:k]], dtype=np.float32)
+        return self._hits(ids[:k].tolist(), scores[:k].tolist())
+
+    def lexical_search_chunks(self, terms: Sequence[str], k: int) -> list[ChunkHit]:
+        """The ``k`` best chunks by BM25 over ``terms``, among the accepted articles."""
+        if k <= 0 or self.allowed_chunks == 0:
+            return []
+        if self._chunk_mask is None:
+            scored = self.reader.lexical_search(terms, k)
+        else:
+            mask = self._chunk_mask
+            scored = [
+                (i, s)
+                for i, s in self.reader.lexical_search(terms, None)
+                if i < len(mask) and mask[i]
+            ]
+            scored.sort(key=lambda pair: -pair[1])
+            scored = scored[:k]
+        return self._hits([i for i, _ in scored], [s for _, s in scored])
+
+    def _hits(self, ids: list[int], scores: list[float]) -> list[ChunkHit]:
+        chunks = self.reader.chunks(ids)
+        return [ChunkHit(chunks[i], s) for i, s in zip(ids, scores, strict=True) if i in chunks]
+
+    # --- evidence -------------------------------------------------------------------------
+    def chunk_vectors(self, chunk_ids: Sequence[int]) -> Matrix:
+        found = self.reader.chunk_vectors(chunk_ids)
+        return np.vstack([found[i] for i in chunk_ids]).astype(np.float32, copy=False)
+
+    def lexical_scores(self, terms: Sequence[str], chunk_ids: Sequence[int]) -> dict[int, float]:
+        return self.reader.lexical_scores(terms, chunk_ids)
+
+    def sentence_frequencies(self, terms: Sequence[str]) -> tuple[dict[str, int], int]:
+        return self.reader.sentence_frequencies(terms)
+
+    def translate(
+        self, words: Sequence[str], vectors: Matrix, config: lexicon.TranslationConfig
+    ) -> list[list[str]]:
+        return lexicon.translate(self.reader.connection, self._live.lexicon, words, vectors, config)
+
+    def chunk_sentences(self, chunk: StoredChunk) -> list[StoredSentence]:
+        return self.reader.sentences(chunk.doc_id, chunk.first_sentence, chunk.last_sentence)
+
+    def sentence_span(self, doc_id: str, position: int) -> StoredSentence | None:
+        if position < 0:
+            return None
+        found = self.reader.sentences(doc_id, position, position)
+        return found[0] if found else None
+
+    def article(self, doc_id: str) -> Article | None:
+        return self.reader.article(doc_id)
+
+    def articles(self, doc_ids: Sequence[str]) -> dict[str, Article]:
+        return self.reader.articles(doc_ids)
