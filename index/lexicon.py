@@ -74,7 +74,7 @@ def insert_entries(
     generation: int,
 ) -> int:
     """New terms, counted by no article yet (``count_articles`` follows); returns how many."""
-    before = connection.total_changes
+    added = 0
     for term, surface, vector in zip(terms, surfaces, vectors, strict=True):
         cursor = connection.execute(
             "INSERT OR IGNORE INTO lexicon(term, surface, vector, articles, generation)"
@@ -82,11 +82,12 @@ def insert_entries(
             (term, surface, np.asarray(vector, dtype=np.float16).tobytes(), generation),
         )
         if cursor.rowcount:
+            added += 1
             connection.executemany(
                 "INSERT OR IGNORE INTO lexicon_skeletons(skeleton, id) VALUES (?, ?)",
                 [(skeleton, cursor.lastrowid) for skeleton in arabic_skeletons(surface)],
             )
-    return connection.total_changes - before
+    return added
 
 
 def count_articles(

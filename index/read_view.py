@@ -63,6 +63,11 @@ class ReadView:
             share = self.allowed_chunks / max(index.size, 1)
             nprobe = min(index.lists, math.ceil(nprobe / max(share, 1e-9)))
         ids, scores = index.search(query, width, self._bitmap, nprobe)
+        wanted = min(width, self.allowed_chunks)
+        while len(ids) < wanted and nprobe < index.lists:
+            # the probed lists hold fewer accepted chunks than asked for: probe more
+            nprobe = min(index.lists, nprobe * 4)
+            ids, scores = index.search(query, width, self._bitmap, nprobe)
         if not index.is_exact and self._config.rerank:
             vectors = self.reader.chunk_vectors(ids.tolist())
             exact = [(float(vectors[i] @ query), int(i)) for i in ids.tolist() if i in vectors]

@@ -47,9 +47,11 @@ class VectorIndexConfig:
     background_training: bool = True
 
     def wants_approximate(self, vectors: int) -> bool:
-        if self.factory == EXACT_FACTORY:
+        """Approximate only from ``approximate_from`` vectors on, and with enough of them to
+        train every list (FAISS asks for 39 per list), never on a first small batch."""
+        if self.factory == EXACT_FACTORY or vectors < self.approximate_from:
             return False
-        return self.factory != "auto" or vectors >= self.approximate_from
+        return vectors >= 39 * _lists(self.approximate_factory(vectors))
 
     def approximate_factory(self, vectors: int) -> str:
         """The factory string for a corpus of ``vectors``: about 2 sqrt(n) lists, a power of
@@ -177,3 +179,8 @@ class VectorIndex:
         if not loaded.is_exact:
             loaded._ivf().set_direct_map_type(loaded._faiss.DirectMap.Hashtable)
         return loaded
+
+
+def _lists(factory: str) -> int:
+    head = factory.split(",")[0]
+    return int(head[3:]) if head.startswith("IVF") and head[3:].isdigit() else 1
