@@ -83,7 +83,8 @@ class InProcessBackend:
         # the index code itself too: what an index holds (terms, lexicon, sentences) changes
         # with it, often without a format version bump, and a stale cache would go unnoticed
         digest.update(f"{self._embedder.name}|{_index_code_digest()}".encode())
-        digest.update(json.dumps(asdict(self._corpus_config), sort_keys=True).encode())
+        # only what ingest stores: the vector index is rebuilt from the store to fit its config
+        digest.update(json.dumps(asdict(self._corpus_config.ingest), sort_keys=True).encode())
         for article in sorted(articles, key=lambda a: a.id):
             digest.update(json.dumps([article.id, article.title, article.text]).encode())
         return digest.hexdigest()[:20]

@@ -58,6 +58,9 @@ class Corpus:
         self._background: threading.Thread | None = None
         self._background_lock = threading.Lock()
         self._closed = False
+        if self._live.needs_rebuild():
+            # the configured vector index differs from the saved one
+            self._upkeep(self._rebuild_and_save)
 
     # --- writing ------------------------------------------------------------------------
     def add(
@@ -82,7 +85,12 @@ class Corpus:
         self._live.catch_up(self._store)
         if self._live.needs_rebuild():
             self._upkeep(self._rebuild_and_save)
-        elif self._live.changes_since_snapshot >= self.config.vectors.snapshot_every_changes:
+        elif self._live.changes_since_snapshot >= max(
+            self.config.vectors.snapshot_every_changes,
+            # a snapshot costs O(corpus): taking one every eighth of it keeps writes O(batch)
+            # amortised, and a replay after a crash is at most an eighth of the corpus
+            self._live.chunks.size // 8,
+        ):
             self._upkeep(self.persist)
 
     def _upkeep(self, task: object) -> None:

@@ -73,6 +73,8 @@ class DocumentStore:
         self.path = path
         self._write_lock = threading.RLock()
         self._connection = self._connect()
+        # the writer's pages (B-tree interiors of every index it updates) stay cached
+        self._connection.execute("PRAGMA cache_size=-65536")
         self._local = threading.local()
         self._readers: list[sqlite3.Connection] = []
         self._readers_lock = threading.Lock()
@@ -86,7 +88,6 @@ class DocumentStore:
         connection.execute("PRAGMA synchronous=FULL")
         connection.execute("PRAGMA foreign_keys=ON")
         connection.execute("PRAGMA busy_timeout=30000")
-        connection.execute("PRAGMA cache_size=-65536")
         return connection
 
     def close(self) -> None:

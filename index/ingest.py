@@ -1,12 +1,13 @@
 """The ingest pipeline: articles -> passages -> vectors -> one store transaction per group.
 
 Each group of ``commit_every_articles`` is embedded outside any lock, then committed in one
-SQLite transaction: when ``add`` reports a group (through progress), it is durable.
+SQLite transaction, groups in order; ``add`` returns when all are durable.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -50,23 +51,46 @@ class IngestPipeline:
     def add(
         self, articles: Sequence[Article], progress: ProgressCallback | None = None
     ) -> list[str]:
-        """Add or replace articles; returns their ids. Each group is durable once committed."""
+        """Add or replace articles; returns their ids once every group is committed, in order.
+
+        The model encodes group n+1 while a second thread computes the lexical terms of group
+        n and commits it: on two cores, the SQLite and Python work hides behind the model's.
+        """
         unique = list({article.id: article for article in articles}.values())
         step = self.config.commit_every_articles
-        for begin in range(0, len(unique), step):
-            group = [split_article(a, self.config.chunking) for a in unique[begin : begin + step]]
-            prepared = self._embed(group, progress)
-            entries = self._new_lexicon_entries(group, progress)
-            lexicon_terms = (
-                [list(passages.arabic_term_surfaces()) for passages in group]
-                if self.config.build_lexicon
-                else []
-            )
-            generation = self._store.replace_articles(
-                prepared, entries, lexicon_terms, self.config.max_lexicon_terms
-            )
-            self._after_commit(generation)
+        pending: Future[None] | None = None
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="iqtibas-commit") as committer:
+            try:
+                for begin in range(0, len(unique), step):
+                    group = [
+                        split_article(a, self.config.chunking) for a in unique[begin : begin + step]
+                    ]
+                    vectors = self._encode_with_progress(self._texts(group), progress)
+                    entries = self._new_lexicon_entries(group, progress)
+                    if pending is not None:
+                        pending.result()  # in order: a failed group stops the ones after it
+                    pending = committer.submit(self._commit, group, vectors, entries)
+                if pending is not None:
+                    pending.result()
+            except BaseException:
+                if pending is not None:
+                    pending.cancel()
+                raise
         return [article.id for article in unique]
+
+    def _commit(
+        self, group: list[ArticlePassages], vectors: Matrix, entries: LexiconEntries | None
+    ) -> None:
+        prepared = self._prepare(group, vectors)
+        lexicon_terms = (
+            [list(passages.arabic_term_surfaces()) for passages in group]
+            if self.config.build_lexicon
+            else []
+        )
+        generation = self._store.replace_articles(
+            prepared, entries, lexicon_terms, self.config.max_lexicon_terms
+        )
+        self._after_commit(generation)
 
     def passage_count(self, articles: Sequence[Article]) -> int:
         """How many texts ``add`` will embed, for sizing a progress bar."""
@@ -98,13 +122,13 @@ class IngestPipeline:
             progress(len(words))
         return LexiconEntries(terms, words, vectors)
 
-    def _embed(
-        self, group: list[ArticlePassages], progress: ProgressCallback | None
-    ) -> list[PreparedArticle]:
+    def _texts(self, group: list[ArticlePassages]) -> list[str]:
         texts: list[str] = []
         for passages in group:
             texts += passages.chunk_texts(self.config.embed_titles) + passages.sentence_texts()
-        vectors = self._encode_with_progress(texts, progress)
+        return texts
+
+    def _prepare(self, group: list[ArticlePassages], vectors: Matrix) -> list[PreparedArticle]:
         prepared = []
         offset = 0
         for passages in group:

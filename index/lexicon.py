@@ -8,7 +8,8 @@ BM25 and term overlap, which otherwise would never match across scripts.
 Invariants: a term is in the lexicon while at least one stored article holds it (``articles``
 counts them; a delete that takes it to 0 removes the term and logs the removal), the table
 never holds more than the configured number of terms, and in memory only the vectors live,
-as float16 in a FAISS index addressed by the table's ids.
+in a FAISS index addressed by the table's ids (exact while small, IVF over float16 codes
+when large: see live_indexes.py).
 """
 
 from __future__ import annotations
@@ -17,14 +18,12 @@ import sqlite3
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 
 from index.embedding.embedder import Matrix
-from index.optional_imports import require
 from index.text.transliteration import arabic_skeletons, latin_skeleton
+from index.vector_index import VectorIndex
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS lexicon (
@@ -135,59 +134,21 @@ def ids_by_skeleton(connection: sqlite3.Connection, skeleton: str) -> list[int]:
     return [int(row[0]) for row in rows]
 
 
-class LexiconVectors:
-    """The lexicon's vectors in memory (float16, FAISS inner product), by lexicon id."""
-
-    def __init__(self, dimension: int) -> None:
-        faiss = require("faiss", "faiss-cpu")
-        self._faiss = faiss
-        self.dimension = dimension
-        self._index: Any = faiss.IndexIDMap2(
-            faiss.IndexScalarQuantizer(
-                dimension, faiss.ScalarQuantizer.QT_fp16, faiss.METRIC_INNER_PRODUCT
-            )
-        )
-
-    @property
-    def size(self) -> int:
-        return int(self._index.ntotal)
-
-    def add(self, ids: npt.NDArray[np.int64], vectors: Matrix) -> None:
-        if len(ids):
-            self._index.add_with_ids(np.ascontiguousarray(vectors, np.float32), ids)
-
-    def remove(self, ids: npt.NDArray[np.int64]) -> None:
-        if len(ids) and self.size:
-            self._index.remove_ids(np.asarray(ids, dtype=np.int64))
-
-    def nearest(self, vectors: Matrix, k: int) -> tuple[Matrix, npt.NDArray[np.int64]]:
-        """Per row of ``vectors``: the similarities and ids of its ``k`` nearest terms."""
-        scores, ids = self._index.search(np.ascontiguousarray(vectors, np.float32), k)
-        return scores, ids
-
-    def similarity(self, vector: Matrix, ids: Sequence[int]) -> list[float]:
-        return [float(self._index.reconstruct(int(i)) @ vector) for i in ids]
-
-    def serialize(self) -> npt.NDArray[np.uint8]:
-        data: npt.NDArray[np.uint8] = self._faiss.serialize_index(self._index)
-        return data
-
-    def load(self, data: npt.NDArray[np.uint8]) -> None:
-        self._index = self._faiss.deserialize_index(data)
-
-
 def translate(
     connection: sqlite3.Connection,
-    vectors: LexiconVectors,
+    vectors: VectorIndex,
     words: Sequence[str],
     word_vectors: Matrix,
     config: TranslationConfig,
+    nprobe: int,
 ) -> list[list[str]]:
     """For each Latin word (and its vector), the Arabic terms that translate it."""
     if not vectors.size or not len(word_vectors):
         return [[] for _ in words]
     # a few spare candidates: short stems are skipped after the search
-    similarities, ids = vectors.nearest(word_vectors, min(vectors.size, config.per_word * 4))
+    similarities, ids = vectors.search_many(
+        word_vectors, min(vectors.size, config.per_word * 4), nprobe
+    )
     sounds = [
         _by_sound(connection, vectors, word, vector, config)
         for word, vector in zip(words, word_vectors, strict=True)
@@ -220,7 +181,7 @@ def translate(
 
 def _by_sound(
     connection: sqlite3.Connection,
-    vectors: LexiconVectors,
+    vectors: VectorIndex,
     word: str,
     vector: Matrix,
     config: TranslationConfig,
@@ -230,6 +191,6 @@ def _by_sound(
         return []
     matches = ids_by_skeleton(connection, skeleton)
     if len(matches) > config.max_transliterations:
-        scores = vectors.similarity(vector, matches)
+        scores = [float(vectors.reconstruct(i) @ vector) for i in matches]
         matches = [i for _, i in sorted(zip(scores, matches, strict=True), key=lambda p: -p[0])]
     return matches[: config.max_transliterations]

@@ -16,7 +16,7 @@ import json
 import logging
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -24,25 +24,35 @@ import numpy as np
 
 from index.article_columns import ArticleColumns
 from index.document_store import DocumentStore
-from index.lexicon import LexiconVectors
 from index.rw_lock import ReadWriteLock
-from index.vector_index import EXACT_FACTORY, VectorIndex, VectorIndexConfig
+from index.vector_index import EXACT_FACTORY, Matrix, VectorIndex, VectorIndexConfig
 
 logger = logging.getLogger(__name__)
 SNAPSHOT_PREFIX = "live.g"
+# English words search the lexicon, Arabic terms of the corpus: exact while it is small, then
+# IVF over float16 codes (its similarity thresholds are finer than 8-bit codes resolve)
+LEXICON_VECTORS = VectorIndexConfig(approximate_from=50_000, codec="SQfp16", nprobe=32, rerank=0)
 
 
 class LiveIndexes:
-    def __init__(self, directory: Path, dimension: int, config: VectorIndexConfig) -> None:
+    def __init__(
+        self,
+        directory: Path,
+        dimension: int,
+        config: VectorIndexConfig,
+        lexicon_config: VectorIndexConfig = LEXICON_VECTORS,
+    ) -> None:
         self.directory = directory
         self.dimension = dimension
         self.config = config
+        self.lexicon_config = lexicon_config
         self.lock = ReadWriteLock()
         self.generation = 0
         self.chunks = VectorIndex(dimension, EXACT_FACTORY)
-        self.lexicon = LexiconVectors(dimension)
+        self.lexicon = VectorIndex(dimension, EXACT_FACTORY)
         self.columns = ArticleColumns()
-        self._catch_up_lock = threading.Lock()
+        # re-entrant: catching up may start again from a snapshot or from the store
+        self._catch_up_lock = threading.RLock()
         self._rebuilding = threading.Lock()
         self.changes_since_snapshot = 0
 
@@ -80,14 +90,11 @@ class LiveIndexes:
             )
 
     def needs_rebuild(self) -> bool:
-        """Exact but big enough for the approximate index, or grown well past the size the
-        approximate index was trained for."""
-        size = self.chunks.size
-        if not self.config.wants_approximate(size):
-            return False
-        if self.chunks.is_exact:
-            return True
-        return size >= self.config.retrain_growth * max(self.chunks.trained_on, 1)
+        """An index that should change shape: exact but big enough for the approximate one,
+        approximate where exact is configured, or grown well past its training."""
+        return _needs_rebuild(self.chunks, self.config) or _needs_rebuild(
+            self.lexicon, self.lexicon_config
+        )
 
     def rebuild(self, store: DocumentStore) -> None:
         """Build the vector index anew from the store (training it if approximate), off the
@@ -99,29 +106,21 @@ class LiveIndexes:
     def _replace_from_store(self, store: DocumentStore) -> None:
         with store.snapshot() as reader:
             generation = reader.generation()
-            size = reader.count("chunks")
-            factory = (
-                self.config.approximate_factory(size)
-                if self.config.wants_approximate(size)
-                else EXACT_FACTORY
+            chunks = _new_index(
+                self.dimension, self.config, reader.count("chunks"), reader.chunk_sample
             )
-            chunks = VectorIndex(self.dimension, factory)
-            if not chunks.is_exact:
-                logger.info(
-                    "training %s on up to %d of %d vectors", factory, self.config.train_sample, size
-                )
-                chunks.train(reader.chunk_sample(self.config.train_sample))
-                # retraining is measured against the corpus size it was trained for
-                chunks.trained_on = size
+            lexicon = _new_index(
+                self.dimension, self.lexicon_config, reader.lexicon_size(), reader.lexicon_sample
+            )
             columns = ArticleColumns()
             columns.set_articles(reader.article_attributes())
             for ids, articles, vectors in reader.chunk_rows_since(-1):
                 chunks.add(ids, vectors)
                 columns.set_chunks(ids, articles)
-            lexicon = LexiconVectors(self.dimension)
             for ids, vectors in reader.lexicon_rows_since(-1):
                 lexicon.add(ids, vectors)
-        with self.lock.exclusive():
+        # changes applied meanwhile must not be lost: none is while the swap holds this
+        with self._catch_up_lock, self.lock.exclusive():
             self.chunks, self.columns, self.lexicon = chunks, columns, lexicon
             self.generation = generation
         self.changes_since_snapshot = self.config.snapshot_every_changes
@@ -136,6 +135,8 @@ class LiveIndexes:
                 "generation": generation,
                 "factory": self.chunks.factory,
                 "trained_on": self.chunks.trained_on,
+                "lexicon_factory": self.lexicon.factory,
+                "lexicon_trained_on": self.lexicon.trained_on,
                 "codes": self.columns.codes,
             }
             arrays: dict[str, Any] = {
@@ -163,8 +164,12 @@ class LiveIndexes:
             chunks = VectorIndex.deserialize(
                 data["chunks"], self.dimension, header["factory"], header["trained_on"]
             )
-            lexicon = LexiconVectors(self.dimension)
-            lexicon.load(data["lexicon"])
+            lexicon = VectorIndex.deserialize(
+                data["lexicon"],
+                self.dimension,
+                header["lexicon_factory"],
+                header["lexicon_trained_on"],
+            )
             columns = ArticleColumns()
             columns.restore(
                 {name: data[name] for name in ("alive", "source", "lang", "day", "chunk_article")},
@@ -205,6 +210,35 @@ class LiveIndexes:
     def reading(self) -> Iterator[None]:
         with self.lock.shared():
             yield
+
+
+def _needs_rebuild(index: VectorIndex, config: VectorIndexConfig) -> bool:
+    size = index.size
+    if not config.wants_approximate(size):
+        # approximate where exact search is configured, or the corpus shrank a lot
+        return not index.is_exact and (
+            config.factory == EXACT_FACTORY or size < config.approximate_from // 2
+        )
+    if index.is_exact:
+        return True
+    if config.factory not in ("auto", index.factory):
+        return True  # another factory configured
+    return size >= config.retrain_growth * max(index.trained_on, 1)
+
+
+def _new_index(
+    dimension: int, config: VectorIndexConfig, size: int, sample: Callable[[int], Matrix]
+) -> VectorIndex:
+    """An empty index of the shape ``config`` wants for ``size`` vectors, trained if needed."""
+    if not config.wants_approximate(size):
+        return VectorIndex(dimension, EXACT_FACTORY)
+    factory = config.approximate_factory(size)
+    index = VectorIndex(dimension, factory)
+    logger.info("training %s on up to %d of %d vectors", factory, config.train_sample, size)
+    index.train(sample(config.train_sample))
+    # retraining is measured against the corpus size it was trained for
+    index.trained_on = size
+    return index
 
 
 def _snapshot_generation(path: Path) -> int:

