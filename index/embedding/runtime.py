@@ -167,6 +167,6 @@ class OpenVINORuntime:
         return hidden
 
 
-def _unit_rows(matrix: Matrix) -> Matrix:
+def _unit_rows(matrix: npt.NDArray[np.floating[Any]]) -> Matrix:
     norms = np.linalg.norm(matrix, axis=1, keepdims=True)
     return np.asarray(matrix / np.maximum(norms, 1e-12), dtype=np.float32)
