@@ -31,7 +31,7 @@ logger = logging.getLogger(__name__)
 SNAPSHOT_PREFIX = "live.g"
 # English words search the lexicon, Arabic terms of the corpus: exact while it is small, then
 # IVF over float16 codes (its similarity thresholds are finer than 8-bit codes resolve)
-LEXICON_VECTORS = VectorIndexConfig(approximate_from=50_000, codec="SQfp16", nprobe=32, rerank=0)
+LEXICON_VECTORS = VectorIndexConfig(approximate_from=50_000, codec="SQfp16", rerank=0)
 
 
 class LiveIndexes:

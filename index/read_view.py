@@ -15,13 +15,16 @@ from collections.abc import Sequence
 import numpy as np
 import numpy.typing as npt
 
-from index import lexicon
+from index import lexical_index, lexicon
 from index.article import Article
 from index.filters import ArticleFilter
 from index.live_indexes import LiveIndexes
 from index.rows import ChunkHit, Matrix, StoredChunk, StoredSentence
 from index.store_reader import StoreReader
 from index.vector_index import VectorIndexConfig
+
+# below this many chunks, no term is too common to search for (small corpora are unchanged)
+COMMON_TERM_MIN_CHUNKS = 5_000
 
 
 class ReadView:
@@ -57,7 +60,7 @@ class ReadView:
             return []
         index = self._live.chunks
         width = k if index.is_exact else max(k, self._config.rerank)
-        nprobe = self._config.nprobe
+        nprobe = index.probes(self._config.nprobe)
         if self._bitmap is not None and not index.is_exact:
             # a selective filter leaves few of the accepted chunks in the nearest lists
             share = self.allowed_chunks / max(index.size, 1)
@@ -77,21 +80,35 @@ class ReadView:
         return self._hits(ids[:k].tolist(), scores[:k].tolist())
 
     def lexical_search_chunks(self, terms: Sequence[str], k: int) -> list[ChunkHit]:
-        """The ``k`` best chunks by BM25 over ``terms``, among the accepted articles."""
+        """The ``k`` best chunks by BM25 over ``terms``, among the accepted articles.
+
+        Terms in more than a twentieth of a large corpus are left out of the search (FTS5
+        scores every chunk that matches any term, so one common word would cost as much as
+        the corpus); they still count in the candidates' BM25 (``lexical_scores``)."""
         if k <= 0 or self.allowed_chunks == 0:
             return []
+        terms = self._selective(terms)
         if self._chunk_mask is None:
             scored = self.reader.lexical_search(terms, k)
         else:
             mask = self._chunk_mask
-            scored = [
-                (i, s)
-                for i, s in self.reader.lexical_search(terms, None)
-                if i < len(mask) and mask[i]
-            ]
-            scored.sort(key=lambda pair: -pair[1])
-            scored = scored[:k]
+            limit: int | None = k * 20
+            while True:
+                found = self.reader.lexical_search(terms, limit)
+                scored = [(i, s) for i, s in found if i < len(mask) and mask[i]][:k]
+                if len(scored) == k or limit is None or len(found) < limit:
+                    break
+                limit = None if limit * 20 > self._live.chunks.size else limit * 20
         return self._hits([i for i, _ in scored], [s for _, s in scored])
+
+    def _selective(self, terms: Sequence[str]) -> list[str]:
+        chunk_count = self.reader.count("chunks")
+        limit = max(COMMON_TERM_MIN_CHUNKS, chunk_count // 20)
+        frequencies = lexical_index.term_frequencies(self.reader.connection, terms)
+        kept = [t for t in dict.fromkeys(terms) if frequencies.get(t, (0, 0))[1] <= limit]
+        if kept or not frequencies:
+            return kept
+        return [min(frequencies, key=lambda term: frequencies[term][1])]
 
     def _hits(self, ids: list[int], scores: list[float]) -> list[ChunkHit]:
         chunks = self.reader.chunks(ids)
@@ -117,7 +134,7 @@ class ReadView:
             words,
             vectors,
             config,
-            self._live.lexicon_config.nprobe,
+            self._live.lexicon.probes(self._live.lexicon_config.nprobe),
         )
 
     def chunk_sentences(self, chunk: StoredChunk) -> list[StoredSentence]:

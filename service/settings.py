@@ -44,7 +44,12 @@ class IndexSettings(BaseModel):
         "(always exact) or a FAISS IVF factory string.",
     )
     approximate_from: int = Field(default=_VECTORS.approximate_from, ge=1)
-    nprobe: int = Field(default=_VECTORS.nprobe, ge=1, le=65536)
+    nprobe: int = Field(
+        default=_VECTORS.nprobe,
+        ge=0,
+        le=65536,
+        description="Inverted lists probed per question; 0: a sixteenth of them (at least 16).",
+    )
     rerank: int = Field(
         default=_VECTORS.rerank,
         ge=0,
