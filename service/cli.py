@@ -98,6 +98,8 @@ def _command_info(arguments: argparse.Namespace, settings: Settings) -> int:
             "chunks": counts.chunks,
             "sentences": counts.sentences,
             "generation": counts.generation,
+            "vector_index": corpus.vector_index_description(),
+            "lexicon_terms": corpus.lexicon_size(),
             "article_ids": [article.id for article in corpus.list_articles(0, arguments.limit)],
         }
     finally:
@@ -121,6 +123,22 @@ def _command_delete(arguments: argparse.Namespace, settings: Settings) -> int:
         print(f"Deleted {doc_id}")
     if missing:
         raise UsageError(f"no article with id {', '.join(missing)}")
+    return 0
+
+
+def _command_reindex(arguments: argparse.Namespace, settings: Settings) -> int:
+    corpus = open_corpus(settings, show_progress=False)
+    try:
+        corpus.train_vectors()
+        chunks, shape = corpus.counts().chunks, corpus.vector_index_description()
+        print(f"Rebuilt the vector index from {chunks} stored chunks: {shape}")
+        if shape == "Flat" and settings.index.vector_factory != "Flat":
+            print(
+                "Exact search: the corpus is below IQTIBAS_INDEX__APPROXIMATE_FROM "
+                f"({settings.index.approximate_from}) or too small to train every list."
+            )
+    finally:
+        corpus.close()
     return 0
 
 
@@ -168,6 +186,13 @@ def _parser() -> argparse.ArgumentParser:
     delete.add_argument("ids", nargs="+")
     delete.set_defaults(handler=_command_delete)
 
+    reindex = commands.add_parser(
+        "reindex",
+        help="rebuild the vector indexes from the store now (training the approximate index "
+        "when the corpus is large enough)",
+    )
+    reindex.set_defaults(handler=_command_reindex)
+
     prepare = commands.add_parser(
         "prepare-model", help="materialise the bundled embedding model now (else on first use)"
     )
@@ -210,7 +235,7 @@ def _settings_problems(error: ValidationError) -> str:
     """One line per bad environment variable, named as the user wrote it."""
     prefix = Settings.model_config.get("env_prefix", "")
     problems = [
-        f"{prefix}{'_'.join(str(part) for part in problem['loc']).upper()}={problem['input']!r}: "
+        f"{prefix}{'__'.join(str(part) for part in problem['loc']).upper()}={problem['input']!r}: "
         f"{problem['msg']}"
         for problem in error.errors()
     ]

@@ -12,6 +12,7 @@ from index.corpus import Corpus
 from service.cli import EXIT_BAD_INPUT, format_answer, main
 from service.settings import get_settings
 from tests.conftest import HashingEmbedder
+from tests.index.synthetic import synthetic_articles
 
 
 @pytest.fixture
@@ -91,3 +92,31 @@ def test_bad_setting_names_the_variable_and_changes_nothing(
     assert "IQTIBAS_WORD_CACHE_SIZE='-1'" in error and "IQTIBAS_PORT='abc'" in error
     assert "Traceback" not in error
     assert _fingerprint(existing_index) == before
+
+
+def test_a_bad_nested_index_setting_is_named_as_written(
+    existing_index: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("IQTIBAS_INDEX__NPROBE", "-3")
+    assert main(["info"]) == EXIT_BAD_INPUT
+    assert "IQTIBAS_INDEX__NPROBE='-3'" in capsys.readouterr().err
+
+
+def test_reindex_rebuilds_the_vector_index_with_the_configured_factory(
+    existing_index: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    corpus = Corpus(existing_index, HashingEmbedder())
+    corpus.add(synthetic_articles(30))  # 60 chunks: enough to train one list (39 a list)
+    corpus.close()
+    monkeypatch.setattr("service.bootstrap.configured_embedder", lambda *_: HashingEmbedder())
+    monkeypatch.setattr("service.bootstrap.limit_threads", lambda *_: None)
+    monkeypatch.setenv("IQTIBAS_INDEX__VECTOR_FACTORY", "IVF1,SQ8")
+    monkeypatch.setenv("IQTIBAS_INDEX__APPROXIMATE_FROM", "1")
+    monkeypatch.setenv("IQTIBAS_INDEX__TRAIN_SAMPLE", "1000")
+    monkeypatch.setenv("IQTIBAS_INDEX__BACKGROUND_TRAINING", "false")
+    get_settings.cache_clear()
+    assert main(["reindex"]) == 0
+    assert "IVF1,SQ8" in capsys.readouterr().out
+    assert main(["info", "--json"]) == 0
+    info = json.loads(capsys.readouterr().out)
+    assert info["vector_index"] == "IVF1,SQ8" and info["articles"] == 35
