@@ -1,0 +1,1 @@
+"""Helpers of the scale benchmarks (scripts/bench_scale.py, scripts/bench_vector_factories.py)."""
