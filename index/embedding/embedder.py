@@ -23,7 +23,11 @@ class Embedder(Protocol):
 
     def encode_passages(
         self, texts: Sequence[str], show_progress: bool = False, batch_size: int = 16
-    ) -> Matrix: ...
+    ) -> Matrix:
+        """Vectors in the order of ``texts``. Give many at once (every chunk and sentence of
+        a batch of articles): the sentence-transformers embedder sorts them by length and
+        batches them by a token budget, so a call of many costs less per text."""
+        ...
 
     def encode_words(self, words: Sequence[str]) -> Matrix:
         """Single words with no prompt: comparable across languages, for the lexicon."""

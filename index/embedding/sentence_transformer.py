@@ -9,6 +9,7 @@ OpenVINO export. Other models run through ``SentenceTransformer.encode`` (PyTorc
 from __future__ import annotations
 
 import contextlib
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -75,6 +76,9 @@ class SentenceTransformerEmbedder:
         self._max_length = 512
         self._pad_id = 0
         self._runtime: EncoderRuntime | None = None
+        # a fast tokenizer sets its truncation state on every call: concurrent calls from
+        # the threads that answer questions can fail with "Already borrowed"
+        self._tokenizer_lock = threading.Lock()
         if layout is not None:
             transformer, backbone = layout
             self._tokenizer = transformer.tokenizer
@@ -138,13 +142,14 @@ class SentenceTransformerEmbedder:
         return [round(float(value), 5) for value in vector]
 
     def _tokenize(self, texts: Sequence[str]) -> list[list[int]]:
-        encoded = self._tokenizer(
-            list(texts),
-            truncation=True,
-            max_length=self._max_length,
-            return_attention_mask=False,
-            return_token_type_ids=False,
-        )
+        with self._tokenizer_lock:
+            encoded = self._tokenizer(
+                list(texts),
+                truncation=True,
+                max_length=self._max_length,
+                return_attention_mask=False,
+                return_token_type_ids=False,
+            )
         return [list(ids) for ids in encoded["input_ids"]]
 
     def _encode_pieces(
