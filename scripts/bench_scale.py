@@ -124,15 +124,16 @@ def vector_recall(
     for begin in range(0, chunks, 100_000):
         block = data[begin : begin + 100_000]
         index.add(np.arange(begin, begin + len(block), dtype=np.int64), block)
+    nprobe = corpus_api.effective_nprobe(index, setup["nprobe"])
     depth = max(K, setup["rerank"])
     found = []
     for query in queries:
-        candidates = corpus_api.index_search(index, query, depth, setup["nprobe"])
+        candidates = corpus_api.index_search(index, query, depth, nprobe)
         found.append(rerank(candidates, query, stored, K) if setup["rerank"] else candidates[:K])
     return {
         "recall_at_10": round(recall(found, truth), 4),
         "vector_factory": setup["factory"],
-        "vector_nprobe": setup["nprobe"],
+        "vector_nprobe": nprobe,
         "vector_rerank": setup["rerank"],
         "vector_train_s": round(train_s, 2),
     }

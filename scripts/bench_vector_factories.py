@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import sys
 import time
@@ -218,6 +219,8 @@ def write_report(out: Path, rows: list[Row], context: dict[str, Any], command: s
         "higher-dimensional than real ones are likely to be: recall here is probably "
         "pessimistic (an assumption, not measured).",
         "",
+        f"Machine: {context.get('machine', 'not recorded')}.",
+        "",
         "Search: one query, one thread, approximate search for `rerank` candidates then exact "
         "re-rank with fp16 vectors held in RAM (rerank 0: the index's own top 10). Train on "
         f"{context['train_sample']:,} vectors; add timed in bulk on "
@@ -315,6 +318,7 @@ def main() -> None:
         "profile_real": similarity_profile(real.passages, queries, (1, 10, 100)),
         "profile_synthetic": similarity_profile(data, queries, (1, 10, 100)),
         "faiss": faiss.__version__,
+        "machine": f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the start",
         "command": command,
     }
     print(context, flush=True)

@@ -4,6 +4,7 @@ storage rewrite of issue 10 (a missing capability is reported as None, never gue
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 import sqlite3
 from pathlib import Path
@@ -22,7 +23,11 @@ def corpus_config(factory: str | None) -> CorpusConfig:
     try:
         from index.vector_index import VectorIndexConfig
 
-        return CorpusConfig(vectors=VectorIndexConfig(factory=factory))  # type: ignore[call-arg]
+        forced: dict[str, Any] = {"factory": factory}
+        names = {f.name for f in dataclasses.fields(VectorIndexConfig)}
+        if factory not in ("auto", "Flat") and "approximate_from" in names:
+            forced["approximate_from"] = 0  # forced means at every size
+        return CorpusConfig(vectors=VectorIndexConfig(**forced))  # type: ignore[call-arg]
     except (ImportError, TypeError):
         return CorpusConfig(faiss_factory=factory)  # type: ignore[call-arg]
 
@@ -119,10 +124,14 @@ def vector_index(dimension: int, factory: str, config: CorpusConfig) -> Any:
 
     first = list(inspect.signature(VectorIndex).parameters)[1]
     if first == "config":
-        import dataclasses
-
         return VectorIndex(dimension, dataclasses.replace(vector_config(config), factory=factory))
     return VectorIndex(dimension, factory)
+
+
+def effective_nprobe(index: Any, configured: int) -> int:
+    """The lists a question probes: the index resolves 0 ("auto") where it can."""
+    probes = getattr(index, "probes", None)
+    return int(probes(configured)) if callable(probes) else configured
 
 
 def index_search(index: Any, query: np.ndarray, k: int, nprobe: int) -> np.ndarray:
