@@ -85,7 +85,7 @@ def extrapolation(rows: list[dict[str, Any]]) -> list[str]:
             f"- {label}: {slope * 1024:.2f} KB per article + {intercept:.0f} {unit}; at "
             f"{TARGET:,} articles {(intercept + slope * TARGET) / 1024:.2f} GB"
         )
-        if len(rows) >= 2 and rows[-1].get(field) is not None and rows[-2].get(field) is not None:
+        if len(rows) >= 3 and rows[-1].get(field) is not None and rows[-2].get(field) is not None:
             growth = (rows[-1][field] - rows[-2][field]) / (
                 rows[-1]["articles"] - rows[-2]["articles"]
             )
@@ -94,6 +94,64 @@ def extrapolation(rows: list[dict[str, Any]]) -> list[str]:
                 f"  - marginal growth between the two largest sizes: {growth * 1024:.2f} KB per "
                 f"article; at {TARGET:,} articles {at_target / 1024:.2f} GB"
             )
+    return [*lines, ""]
+
+
+def acceptance(rows: list[dict[str, Any]]) -> list[str]:
+    """Issue 10's acceptance criteria at the largest size, against the smallest."""
+    if len(rows) < 2:
+        return []
+    first, last = rows[0], rows[-1]
+
+    def value(row: dict[str, Any], field: str) -> float:
+        found = row.get(field)
+        return float("nan") if found is None else float(found)
+
+    rss, disk = linear_fit(rows, "rss_mb"), linear_fit(rows, "disk_mb")
+    checks = [
+        ("single-article write <= 250 ms", value(last, "write_ms"), value(last, "write_ms") <= 250),
+        (
+            f"write <= 2x the {first['articles']:,}-article figure",
+            value(last, "write_ms") / value(first, "write_ms"),
+            value(last, "write_ms") <= 2 * value(first, "write_ms"),
+        ),
+        ("question p50 <= 50 ms", value(last, "query_p50_ms"), value(last, "query_p50_ms") <= 50),
+        (
+            "1% filter p50 <= 100 ms",
+            value(last, "filtered_p50_ms"),
+            value(last, "filtered_p50_ms") <= 100,
+        ),
+        ("cold open <= 10 s", value(last, "open_s"), value(last, "open_s") <= 10),
+        (
+            "reader p95 during writes / idle <= 2",
+            value(last, "reader_p95_during_writes_ms") / value(last, "reader_p95_idle_ms"),
+            value(last, "reader_p95_during_writes_ms") <= 2 * value(last, "reader_p95_idle_ms"),
+        ),
+        ("recall@10 >= 0.95", value(last, "recall_at_10"), value(last, "recall_at_10") >= 0.95),
+        (
+            f"ingest >= 80% of the {first['articles']:,}-article rate",
+            value(last, "ingest_articles_per_s") / value(first, "ingest_articles_per_s"),
+            value(last, "ingest_articles_per_s") >= 0.8 * value(first, "ingest_articles_per_s"),
+        ),
+        (
+            "hit counts at 1/10/90% correct",
+            float(bool(last.get("hit_checks_pass"))),
+            bool(last.get("hit_checks_pass")),
+        ),
+    ]
+    if rss is not None and disk is not None:
+        rss_gb = (rss[1] + rss[0] * TARGET) / 1024
+        checks.append((f"RSS at {TARGET:,} articles <= 8 GB (GB)", rss_gb, rss_gb <= 8))
+        checks.append(("disk <= 60 KB per article (KB)", disk[0] * 1024, disk[0] * 1024 <= 60))
+    lines = [
+        f"## Acceptance (issue 10) at {last['articles']:,} articles",
+        "",
+        "| criterion | measured | met |",
+        "|---|---|---|",
+    ]
+    lines += [
+        f"| {name} | {measured:,.3f} | {'yes' if met else 'NO'} |" for name, measured, met in checks
+    ]
     return [*lines, ""]
 
 
@@ -146,5 +204,6 @@ def write_outputs(
     ]
     for row in rows:
         lines.append("| " + " | ".join(_cell(row.get(field)) for field, _ in TABLE_FIELDS) + " |")
-    lines += ["", *extrapolation(rows), "![fields against articles](scale.png)", ""]
+    lines += ["", *extrapolation(rows), *acceptance(rows)]
+    lines += ["![fields against articles](scale.png)", ""]
     (out / "report.md").write_text("\n".join(lines), encoding="utf-8")
