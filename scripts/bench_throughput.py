@@ -463,16 +463,23 @@ def plot(path: Path, results: dict[str, Any]) -> None:
 
 def report(results: dict[str, Any]) -> str:
     meta = results["meta"]
+    e2e = results.get("end_to_end")
     lines = [
-        "# Throughput: Iqtibas against the bare script",
+        "# Throughput: Iqtibas against the bare script" if e2e else "# Throughput: encoders",
         "",
         f"Generated {meta['generated']} on {meta['machine']}; torch {meta['torch']}, "
-        f"sentence-transformers {meta['sentence_transformers']}; Iqtibas embedding backend "
-        f"`{meta['backend']}`; bare script and Iqtibas with {meta['bare_threads']} torch "
-        f"thread(s) (IQTIBAS_TORCH_THREADS={meta['iqtibas_threads']}).",
-        f"Data: XQuAD-dev, {meta['paragraphs']} Arabic paragraphs indexed, "
+        f"sentence-transformers {meta['sentence_transformers']}.",
+    ]
+    if e2e:
+        lines.append(
+            f"Iqtibas embedding backend `{meta['backend']}`; the bare script with "
+            f"{meta['bare_threads']} torch thread(s), Iqtibas with "
+            f"IQTIBAS_TORCH_THREADS={meta['iqtibas_threads']}."
+        )
+    lines += [
+        f"Data: XQuAD-dev, {meta['paragraphs']} Arabic paragraphs, "
         f"{meta['questions']['en']} English and {meta['questions']['ar']} Arabic questions, "
-        f"{meta['repetitions']} repetition(s), sides alternating. The machine is shared: read "
+        f"{meta['repetitions']} repetition(s), alternating. The machine is shared: read "
         "the ratios, not the absolute times.",
         "",
         "Reproduce with:",
@@ -480,7 +487,6 @@ def report(results: dict[str, Any]) -> str:
         f"    {meta['command']}",
         "",
     ]
-    e2e = results.get("end_to_end")
     if e2e:
         sides, ratios = e2e["sides"], e2e["ratios"]
         lines += [
@@ -518,6 +524,11 @@ def report(results: dict[str, Any]) -> str:
     if enc:
         lines += [
             f"## Encoder backends alone ({enc['threads']} thread(s); median of repetitions)",
+            "",
+            "Passages: the paragraphs with the passage prompt, in one call; short sentences: "
+            f"every question as a passage, in one call; words: the {enc['words']} distinct "
+            "words of the questions (`encode_words`); a question: `encode_query_and_words` "
+            "with up to 8 of its words, no word cache. The ratio is to torch fp32.",
             "",
             "| backend | passages/s | short sentences/s | words/s "
             "| question + words p50 en / ar (ms) | on disk (MB) |",
