@@ -1,7 +1,10 @@
 """One size's measurements in a fresh process (so open time and RSS are those of a cold
 open, with the OS page cache warm): open, questions with and without filters, hit counts
 under filters, single-article write and delete latency, and a reader's latency while another
-thread writes. Prints one JSON object. Run by scripts/bench_scale.py."""
+thread writes. Also, unless --no-process-writer, the reader's p95 while another process writes
+(scale_support/writer_process.py): a thread writer competes with the reader for the GIL, a
+process writer does not, so the two separate lock waits from interpreter contention.
+Prints one JSON object. Run by scripts/bench_scale.py."""
 
 from __future__ import annotations
 
@@ -9,7 +12,9 @@ import argparse
 import json
 import os
 import statistics
+import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -153,6 +158,34 @@ def reader_under_writes(
     }
 
 
+def reader_under_process_writes(
+    answerer: Answerer, arguments: argparse.Namespace, asked: list[str]
+) -> dict[str, Any]:
+    """The reader's p95 while another process writes (it must follow those writes)."""
+    with tempfile.TemporaryDirectory() as scratch:
+        stop = Path(scratch) / "stop"
+        command = [
+            sys.executable,
+            str(Path(__file__).resolve().parent / "writer_process.py"),
+            "--dir", str(arguments.dir), "--seed", str(arguments.seed), "--stop", str(stop),
+        ]  # fmt: skip
+        if arguments.factory:
+            command += ["--factory", arguments.factory]
+        writer = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+        assert writer.stdout is not None
+        writer.stdout.readline()  # "ready"
+        time.sleep(0.2)
+        busy = timed_asks(answerer, asked, None)
+        stop.touch()
+        output, _ = writer.communicate(timeout=600)
+    report = json.loads(output.strip().splitlines()[-1])
+    return {
+        "reader_p95_during_process_writes_ms": round(percentile(busy, 0.95), 2),
+        "writes_by_other_process": report["writes"],
+        "write_and_delete_ms_other_process": report["write_and_delete_ms"],
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dir", type=Path, required=True)
@@ -163,6 +196,12 @@ def main() -> None:
     parser.add_argument("--filtered-questions", type=int, default=50)
     parser.add_argument("--write-ops", type=int, default=20)
     parser.add_argument("--reader-questions", type=int, default=100)
+    parser.add_argument(
+        "--no-process-writer",
+        dest="process_writer",
+        action="store_false",
+        help="skip the reader's p95 while another process writes",
+    )
     arguments = parser.parse_args()
     generator = ArticleGenerator.from_development_sets(arguments.seed)
     asked = questions(generator, arguments.articles, arguments.questions, arguments.seed)
@@ -206,6 +245,10 @@ def main() -> None:
     result.update(
         reader_under_writes(corpus, answerer, generator, asked[: arguments.reader_questions])
     )
+    if arguments.process_writer:
+        result.update(
+            reader_under_process_writes(answerer, arguments, asked[: arguments.reader_questions])
+        )
     corpus.close()
     print(json.dumps(result))
 
