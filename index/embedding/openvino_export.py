@@ -20,6 +20,7 @@ import re
 import shutil
 import tempfile
 import time
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -107,7 +108,9 @@ def _convert(openvino: Any, backbone: Any) -> Any:
     }
     int64 = openvino.Type.i64
     module = SegmentedBert(backbone).eval()
-    with torch.inference_mode(False), torch.no_grad():
+    # tracing warns about Python branches on shapes that are fixed for this model
+    with torch.inference_mode(False), torch.no_grad(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
         return openvino.convert_model(
             module,
             example_input=example,
