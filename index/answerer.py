@@ -110,12 +110,13 @@ class Answerer:
         self, view: ReadView, chunks: list[ChunkCandidate], query: AnalyzedQuery
     ) -> list[QuoteCandidate]:
         articles = view.articles([candidate.chunk.doc_id for candidate in chunks])
+        sentences_of = view.sentences_of_chunks([candidate.chunk for candidate in chunks])
         candidates = []
         for candidate in chunks:
             text = articles[candidate.chunk.doc_id].text
             evidence = [
                 SentenceEvidence(s, text[s.start : s.end], s.terms)
-                for s in view.chunk_sentences(candidate.chunk)
+                for s in sentences_of[candidate.chunk.id]
             ]
             window = best_window(
                 evidence, query.vector, query.terms, candidate.dense, self.config.quotes

@@ -18,6 +18,7 @@ from index.embedding.embedder import Embedder, Matrix
 from index.passages import ArticlePassages, split_article
 from index.rows import LexiconEntries, PreparedArticle
 from index.text.chunking import ChunkingConfig
+from index.thread_priority import lower_current_thread_priority
 
 ProgressCallback = Callable[[int], None]
 
@@ -33,6 +34,9 @@ class IngestConfig:
     build_lexicon: bool = True
     # the lexicon stops growing here (about 1 KB per term on disk and in memory)
     max_lexicon_terms: int = 1_000_000
+    # niceness of the commit thread (see thread_priority.py); callers that only write, like
+    # the service's ingest jobs, lower their own thread the same way
+    writer_niceness: int = 10
 
 
 class IngestPipeline:
@@ -59,7 +63,12 @@ class IngestPipeline:
         unique = list({article.id: article for article in articles}.values())
         step = self.config.commit_every_articles
         pending: Future[None] | None = None
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="iqtibas-commit") as committer:
+        with ThreadPoolExecutor(
+            max_workers=1,
+            thread_name_prefix="iqtibas-commit",
+            initializer=lower_current_thread_priority,
+            initargs=(self.config.writer_niceness,),
+        ) as committer:
             try:
                 for begin in range(0, len(unique), step):
                     group = [

@@ -140,6 +140,9 @@ class ReadView:
     def chunk_sentences(self, chunk: StoredChunk) -> list[StoredSentence]:
         return self.reader.sentences(chunk.doc_id, chunk.first_sentence, chunk.last_sentence)
 
+    def sentences_of_chunks(self, chunks: Sequence[StoredChunk]) -> dict[int, list[StoredSentence]]:
+        return self.reader.sentences_of_chunks(chunks)
+
     def sentence_span(self, doc_id: str, position: int) -> StoredSentence | None:
         if position < 0:
             return None

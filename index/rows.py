@@ -43,6 +43,7 @@ class StoredChunk:
     last_sentence: int
     start: int
     end: int
+    article_key: int  # the article's row in the store
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,7 +18,7 @@ from index.article import Article
 from index.rows import Matrix, StoreCounts, StoredChunk, StoredSentence
 
 _ARTICLE_COLUMNS = "doc_id, title, text, lang, url, published, source, summary"
-_CHUNK_COLUMNS = "c.id, a.doc_id, c.first_sentence, c.last_sentence, c.start, c.end"
+_CHUNK_COLUMNS = "c.id, a.doc_id, c.first_sentence, c.last_sentence, c.start, c.end, c.article"
 _BATCH = 500
 
 
@@ -143,6 +143,30 @@ class StoreReader:
             StoredSentence(doc_id, int(p), int(s), int(e), from_blob(v), frozenset(t.split()))
             for p, s, e, t, v in rows
         ]
+
+    def sentences_of_chunks(self, chunks: Sequence[StoredChunk]) -> dict[int, list[StoredSentence]]:
+        """Each chunk's sentences, with vectors and terms, read in one query."""
+        found: dict[tuple[int, int], StoredSentence] = {}
+        doc_ids = {chunk.article_key: chunk.doc_id for chunk in chunks}
+        for begin in range(0, len(chunks), 100):
+            part = chunks[begin : begin + 100]
+            where = " OR ".join(["(article = ? AND position BETWEEN ? AND ?)"] * len(part))
+            values = [v for c in part for v in (c.article_key, c.first_sentence, c.last_sentence)]
+            for key, position, start, end, terms, vector in self._connection.execute(
+                f"SELECT article, position, start, end, terms, vector FROM sentences WHERE {where}",
+                values,
+            ):
+                found[(key, position)] = StoredSentence(
+                    doc_ids[key], position, start, end, from_blob(vector), frozenset(terms.split())
+                )
+        return {
+            chunk.id: [
+                found[(chunk.article_key, position)]
+                for position in range(chunk.first_sentence, chunk.last_sentence + 1)
+                if (chunk.article_key, position) in found
+            ]
+            for chunk in chunks
+        }
 
     # --- lexical --------------------------------------------------------------------------
     def lexical_search(self, terms: Sequence[str], limit: int | None) -> list[tuple[int, float]]:

@@ -16,6 +16,7 @@ from index.answerer import Answer, EmptyQuestionError
 from index.manifest import IndexFormatError
 from index.optional_imports import MissingDependencyError
 from index.readers import ArticleReadError, read_paths
+from index.thread_priority import lower_current_thread_priority
 from service.bootstrap import add_with_progress, open_answerer, open_corpus
 from service.settings import Settings, get_settings
 
@@ -32,6 +33,8 @@ def _command_ingest(arguments: argparse.Namespace, settings: Settings) -> int:
     if not articles:
         raise UsageError("no articles found in the given paths")
     corpus = open_corpus(settings, show_progress=not arguments.quiet)
+    # a server answering questions from the same index keeps its latency
+    lower_current_thread_priority(settings.index.writer_niceness)
     try:
         ids = add_with_progress(corpus, articles, "Indexing", not arguments.quiet)
         counts = corpus.counts()

@@ -17,6 +17,7 @@ from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 
 from index.article import Article
+from index.thread_priority import lower_current_thread_priority
 from service.errors import ConflictError, detail
 from service.schemas import Job, JobArticle, JobArticleState, JobStatus
 from service.writer import CorpusWriter
@@ -173,6 +174,8 @@ class JobQueue:
             self._worker.start()
 
     def _work(self) -> None:
+        # questions first: this thread only writes (see index/thread_priority.py)
+        lower_current_thread_priority(self._writer.niceness)
         while (job := self._queue.get()) is not None:
             try:
                 self._run(job)

@@ -38,6 +38,13 @@ class IndexSettings(BaseModel):
         ge=0,
         description="The cross-lingual lexicon stops growing here (about 1 KB a term).",
     )
+    writer_niceness: int = Field(
+        default=_INGEST.writer_niceness,
+        ge=0,
+        le=19,
+        description="Scheduling niceness of threads that only write (ingest jobs, commits), "
+        "so that questions keep their latency during ingest; 0 leaves them alone.",
+    )
     vector_factory: str = Field(
         default=_VECTORS.factory,
         description="'auto' (exact, then IVF-SQ8 from approximate_from chunks), 'Flat' "
@@ -71,6 +78,7 @@ class IndexSettings(BaseModel):
                 ),
                 commit_every_articles=self.commit_every_articles,
                 max_lexicon_terms=self.max_lexicon_terms,
+                writer_niceness=self.writer_niceness,
             ),
             vectors=VectorIndexConfig(
                 factory=self.vector_factory,

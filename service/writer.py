@@ -22,6 +22,11 @@ class CorpusWriter:
         """Articles Corpus.add commits together: the unit of durable progress."""
         return self._corpus.config.ingest.commit_every_articles
 
+    @property
+    def niceness(self) -> int:
+        """How far threads that only write lower their priority."""
+        return self._corpus.config.ingest.writer_niceness
+
     @contextlib.contextmanager
     def exclusive(self) -> Iterator[None]:
         with self._lock:

@@ -26,6 +26,7 @@ from index.answerer import AnswerConfig, Answerer
 from index.corpus import Corpus
 from index.filters import ArticleFilter
 from index.passages import split_article
+from index.thread_priority import lower_current_thread_priority
 from scale_support import corpus_api
 from scale_support.articles import SOURCES, ArticleGenerator, day, published_of
 from scale_support.hashing import HashingEmbedder
@@ -124,12 +125,15 @@ def single_writes(corpus: Corpus, generator: ArticleGenerator, count: int) -> di
 def reader_under_writes(
     corpus: Corpus, answerer: Answerer, generator: ArticleGenerator, asked: list[str]
 ) -> dict[str, float]:
-    """p95 of a reader alone, then while a thread adds and deletes articles continuously."""
+    """p95 of a reader alone, then while a thread adds and deletes articles continuously
+    (at the writer priority the service gives its ingest threads)."""
     idle = timed_asks(answerer, asked, None)
     done = threading.Event()
     write_ms: list[float] = []
 
     def writer() -> None:
+        # as the service's ingest job thread and `iqtibas ingest` do: writers yield the CPU
+        lower_current_thread_priority(corpus.config.ingest.writer_niceness)
         cache: dict[int, str] = {}
         number = WRITE_BASE + 100_000
         while not done.is_set():

@@ -15,6 +15,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from index.corpus import Corpus
+from index.thread_priority import lower_current_thread_priority
 from scale_support import corpus_api
 from scale_support.articles import ArticleGenerator
 from scale_support.hashing import HashingEmbedder
@@ -31,6 +32,8 @@ def main() -> None:
     arguments = parser.parse_args()
     generator = ArticleGenerator.from_development_sets(arguments.seed)
     corpus = Corpus(arguments.dir, HashingEmbedder(), corpus_api.corpus_config(arguments.factory))
+    # as `iqtibas ingest` does next to a server
+    lower_current_thread_priority(corpus.config.ingest.writer_niceness)
     print("ready", flush=True)
     cache: dict[int, str] = {}
     times: list[float] = []

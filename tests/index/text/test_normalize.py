@@ -1,7 +1,7 @@
 from hypothesis import given
 from hypothesis import strategies as st
 
-from index.text.normalize import normalize, normalize_for_matching, normalize_for_storage
+from index.text.normalize import _normalize_character, normalize, normalize_for_storage
 
 
 def test_arabic_forms_are_unified() -> None:
@@ -18,23 +18,10 @@ def test_digits_and_latin_case_match_across_scripts() -> None:
     assert normalize("Trump") == normalize("TRUMP")
 
 
-def test_offsets_point_into_the_original() -> None:
-    original = "قالَ ترامبُ: وقف إطلاق النار لمدة ٣٠ يومًا"
-    normalized = normalize_for_matching(original)
-    position = normalized.text.index("30")
-    start, end = normalized.original_span(position, position + 2)
-    assert original[start:end] == "٣٠"
-    word = normalized.text.index("ترامب")
-    start, end = normalized.original_span(word, word + len("ترامب"))
-    assert original[start:end] == "ترامب"  # the stripped damma after it is not cut in
-
-
 @given(st.text())
-def test_every_normalized_character_has_an_origin(text: str) -> None:
-    normalized = normalize_for_matching(text)
-    assert len(normalized.origins) == len(normalized.text)
-    assert list(normalized.origins) == sorted(normalized.origins)
-    assert all(0 <= origin < len(text) for origin in normalized.origins)
+def test_the_table_applies_the_character_rules(text: str) -> None:
+    assert normalize(text) == "".join(_normalize_character(character) for character in text)
+    assert normalize(text) == normalize(text)  # the second time from the filled table
 
 
 def test_storage_keeps_text_but_unifies_line_endings() -> None:
