@@ -37,6 +37,7 @@ def open_manifest(
             normalization_version=NORMALIZATION_VERSION,
             chunking=asdict(chunking),
             faiss_factory=vector_factory,
+            embedding_backend=str(getattr(embedder, "backend", "")),
         )
         manifest.write(directory)
         return manifest

@@ -30,6 +30,9 @@ class Manifest:
     chunking: dict[str, int]
     faiss_factory: str
     counts: dict[str, int] = field(default_factory=dict)
+    # the engine that built it (information: the backends' vectors agree to cosine 0.9999,
+    # and the fingerprint check above is what decides whether an index can be read)
+    embedding_backend: str = ""
 
     def write(self, directory: Path) -> None:
         """Atomic replace, so that a crash never leaves a half-written manifest."""

