@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,7 +19,7 @@ from index.document_store import DocumentStore
 from index.embedding.embedder import Embedder
 from index.filters import ArticleFilter
 from index.index_directory import STORE_NAME, open_manifest
-from index.ingest import IngestConfig, IngestPipeline, ProgressCallback
+from index.ingest import CommittedCallback, IngestConfig, IngestPipeline, ProgressCallback
 from index.live_indexes import LiveIndexes
 from index.manifest import Manifest
 from index.read_view import ReadView
@@ -28,7 +28,7 @@ from index.vector_index import VectorIndexConfig
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["Corpus", "CorpusConfig", "ProgressCallback"]
+__all__ = ["CommittedCallback", "Corpus", "CorpusConfig", "ProgressCallback"]
 
 
 @dataclass(frozen=True)
@@ -64,10 +64,14 @@ class Corpus:
 
     # --- writing ------------------------------------------------------------------------
     def add(
-        self, articles: Sequence[Article], progress: ProgressCallback | None = None
+        self,
+        articles: Sequence[Article],
+        progress: ProgressCallback | None = None,
+        on_committed: CommittedCallback | None = None,
+        keep_going: Callable[[], bool] | None = None,
     ) -> list[str]:
-        """Add or replace articles; returns their ids. Each group is durable once committed."""
-        return self._pipeline.add(articles, progress)
+        """Add or replace articles; returns the ids committed (see IngestPipeline.add)."""
+        return self._pipeline.add(articles, progress, on_committed, keep_going)
 
     def passage_count(self, articles: Sequence[Article]) -> int:
         return self._pipeline.passage_count(articles)

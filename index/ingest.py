@@ -21,6 +21,8 @@ from index.text.chunking import ChunkingConfig
 from index.thread_priority import lower_current_thread_priority
 
 ProgressCallback = Callable[[int], None]
+# told the ids of each group once it is durable (called on the commit thread, in order)
+CommittedCallback = Callable[[list[str]], None]
 
 
 @dataclass(frozen=True)
@@ -53,15 +55,24 @@ class IngestPipeline:
         self._after_commit = after_commit
 
     def add(
-        self, articles: Sequence[Article], progress: ProgressCallback | None = None
+        self,
+        articles: Sequence[Article],
+        progress: ProgressCallback | None = None,
+        on_committed: CommittedCallback | None = None,
+        keep_going: Callable[[], bool] | None = None,
     ) -> list[str]:
-        """Add or replace articles; returns their ids once every group is committed, in order.
+        """Add or replace articles; returns the ids committed, once every group is, in order.
 
         The model encodes group n+1 while a second thread computes the lexical terms of group
         n and commits it: on two cores, the SQLite and Python work hides behind the model's.
+        ``keep_going`` is asked before each group; when it says no, the groups committed so
+        far stay and the rest are not written.
         """
         unique = list({article.id: article for article in articles}.values())
         step = self.config.commit_every_articles
+        committed: list[str] = []
+        # lexicon terms embedded by this call: a group in flight has not committed its own
+        claimed: set[str] = set()
         pending: Future[None] | None = None
         with ThreadPoolExecutor(
             max_workers=1,
@@ -71,24 +82,36 @@ class IngestPipeline:
         ) as committer:
             try:
                 for begin in range(0, len(unique), step):
+                    if keep_going is not None and not keep_going():
+                        break
                     group = [
                         split_article(a, self.config.chunking) for a in unique[begin : begin + step]
                     ]
                     vectors = self._encode_with_progress(self._texts(group), progress)
-                    entries = self._new_lexicon_entries(group, progress)
+                    entries = self._new_lexicon_entries(group, progress, claimed)
                     if pending is not None:
                         pending.result()  # in order: a failed group stops the ones after it
-                    pending = committer.submit(self._commit, group, vectors, entries)
+                    if keep_going is not None and not keep_going():
+                        pending = None
+                        break  # asked to stop while this group was encoded: not written
+                    pending = committer.submit(
+                        self._commit, group, vectors, entries, committed, on_committed
+                    )
                 if pending is not None:
                     pending.result()
             except BaseException:
                 if pending is not None:
                     pending.cancel()
                 raise
-        return [article.id for article in unique]
+        return committed
 
     def _commit(
-        self, group: list[ArticlePassages], vectors: Matrix, entries: LexiconEntries | None
+        self,
+        group: list[ArticlePassages],
+        vectors: Matrix,
+        entries: LexiconEntries | None,
+        committed: list[str],
+        on_committed: CommittedCallback | None,
     ) -> None:
         prepared = self._prepare(group, vectors)
         lexicon_terms = (
@@ -100,6 +123,10 @@ class IngestPipeline:
             prepared, entries, lexicon_terms, self.config.max_lexicon_terms
         )
         self._after_commit(generation)
+        ids = [passages.article.id for passages in group]
+        committed.extend(ids)
+        if on_committed is not None:
+            on_committed(ids)
 
     def passage_count(self, articles: Sequence[Article]) -> int:
         """How many texts ``add`` will embed, for sizing a progress bar."""
@@ -114,7 +141,7 @@ class IngestPipeline:
             return total + len(reader.unknown_lexicon_terms(list(surfaces)))
 
     def _new_lexicon_entries(
-        self, group: list[ArticlePassages], progress: ProgressCallback | None
+        self, group: list[ArticlePassages], progress: ProgressCallback | None, claimed: set[str]
     ) -> LexiconEntries | None:
         if not self.config.build_lexicon:
             return None
@@ -124,7 +151,9 @@ class IngestPipeline:
                 surfaces.setdefault(term, surface)
         with self._store.snapshot() as reader:
             room = self.config.max_lexicon_terms - reader.lexicon_size()
-            terms = reader.unknown_lexicon_terms(list(surfaces))[: max(0, room)]
+            unknown = reader.unknown_lexicon_terms(list(surfaces))
+            terms = [term for term in unknown if term not in claimed][: max(0, room)]
+        claimed.update(terms)
         words = [surfaces[term] for term in terms]
         vectors = self._embedder.encode_words(words)
         if progress is not None and words:

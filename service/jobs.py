@@ -191,13 +191,14 @@ class JobQueue:
         with self._writer.exclusive():
             job.start(self._writer.passage_count(articles))
             logger.info("ingest job started", extra={"job_id": job.id, "articles": len(articles)})
-            step = self._writer.group_size
-            for begin in range(0, len(articles), step):
-                if self._stopping.is_set():
-                    job.finish("interrupted", "the server shut down; stored articles are kept")
-                    return
-                # one Corpus.add per commit group: when it returns the group is durable
-                job.stored(self._writer.store(articles[begin : begin + step], job.advance))
+            # each commit group is reported stored once durable; the model encodes the next
+            # group meanwhile
+            stored = self._writer.store(
+                articles, job.advance, job.stored, lambda: not self._stopping.is_set()
+            )
+            if len(stored) < len({article.id for article in articles}):
+                job.finish("interrupted", "the server shut down; stored articles are kept")
+                return
         job.finish("succeeded")
         logger.info("ingest job finished", extra={"job_id": job.id})
 

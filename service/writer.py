@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 from index.article import Article
 from index.corpus import Corpus, ProgressCallback
@@ -33,16 +33,25 @@ class CorpusWriter:
             yield
 
     def store(
-        self, articles: Sequence[Article], progress: ProgressCallback | None = None
+        self,
+        articles: Sequence[Article],
+        progress: ProgressCallback | None = None,
+        on_stored: Callable[[list[tuple[str, ArticleState]]], None] | None = None,
+        keep_going: Callable[[], bool] | None = None,
     ) -> list[tuple[str, ArticleState]]:
-        """Add or replace; durable on return. Call inside ``exclusive()``."""
+        """Add or replace, in commit groups told to ``on_stored`` as each becomes durable;
+        returns every stored article. Call inside ``exclusive()``."""
         # nobody else writes while the lock is held, so "existed" cannot go stale
         existing = set(self._corpus.get_many([article.id for article in articles]))
-        self._corpus.add(articles, progress=progress)
-        return [
-            (article.id, "replaced" if article.id in existing else "created")
-            for article in articles
-        ]
+
+        def states(ids: list[str]) -> list[tuple[str, ArticleState]]:
+            return [(i, "replaced" if i in existing else "created") for i in ids]
+
+        def committed(ids: list[str]) -> None:
+            if on_stored is not None:
+                on_stored(states(ids))
+
+        return states(self._corpus.add(articles, progress, committed, keep_going))
 
     def delete(self, doc_id: str) -> bool:
         """Call inside ``exclusive()``."""

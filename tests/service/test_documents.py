@@ -249,9 +249,9 @@ def test_writes_that_would_overtake_a_job_are_409(
     release = threading.Event()
     original = CorpusWriter.store
 
-    def slow_store(self: CorpusWriter, articles: Any, progress: Any = None) -> Any:
+    def slow_store(self: CorpusWriter, articles: Any, *arguments: Any) -> Any:
         release.wait(10)
-        return original(self, articles, progress)
+        return original(self, articles, *arguments)
 
     monkeypatch.setattr(CorpusWriter, "store", slow_store)
     client = make_client(sync_batch_articles=2, max_queued_jobs=2)
@@ -277,18 +277,18 @@ def test_writes_that_would_overtake_a_job_are_409(
 def test_a_failing_job_reports_what_was_stored(
     make_client: ClientFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from service.writer import CorpusWriter
+    from index.document_store import DocumentStore
 
-    original = CorpusWriter.store
+    original = DocumentStore.replace_articles
     calls = []
 
-    def failing_second_group(self: CorpusWriter, articles: Any, progress: Any = None) -> Any:
-        calls.append(len(articles))
+    def failing_second_group(self: DocumentStore, prepared: Any, *arguments: Any) -> Any:
+        calls.append(len(prepared))
         if len(calls) == 2:
             raise RuntimeError("disk full")
-        return original(self, articles, progress)
+        return original(self, prepared, *arguments)
 
-    monkeypatch.setattr(CorpusWriter, "store", failing_second_group)
+    monkeypatch.setattr(DocumentStore, "replace_articles", failing_second_group)
     client = make_client(sync_batch_articles=2)
     job = _post(client, [_article(n) for n in range(20)]).json()
     final = _wait_for_job(client, job["job_id"])

@@ -10,6 +10,7 @@ import pytest
 
 from index.article import Article
 from index.corpus import Corpus
+from index.document_store import DocumentStore
 from service.errors import ConflictError
 from service.jobs import JobQueue
 from service.writer import CorpusWriter
@@ -52,14 +53,14 @@ def test_closing_interrupts_between_groups_and_marks_queued_jobs(
     writer = CorpusWriter(small_corpus)
     entered = threading.Event()
     release = threading.Event()
-    original = CorpusWriter.store
+    original = DocumentStore.replace_articles
 
-    def slow_store(self: CorpusWriter, articles: Any, progress: Any = None) -> Any:
+    def slow_commit(self: DocumentStore, prepared: Any, *arguments: Any) -> Any:
         entered.set()
         release.wait(10)
-        return original(self, articles, progress)
+        return original(self, prepared, *arguments)
 
-    monkeypatch.setattr(CorpusWriter, "store", slow_store)
+    monkeypatch.setattr(DocumentStore, "replace_articles", slow_commit)
     queue = JobQueue(writer, max_active=4, kept=10)
     running = queue.submit(_articles(40, "r"))
     waiting = queue.submit(_articles(3, "w"))
