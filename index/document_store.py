@@ -16,7 +16,6 @@ from __future__ import annotations
 import contextlib
 import sqlite3
 import threading
-from collections import Counter
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -170,11 +169,15 @@ class DocumentStore:
                     generation,
                 )
                 self._add_counts(lexicon_terms=added)
-            held: Counter[str] = Counter()
-            for terms in lexicon_terms:
-                held.update(set(terms))
-            # counted before the old versions go, so that a term they share is kept
-            lexicon.count_articles(self._connection, held, 1)
+            # counted before the old versions go, so that a lexicon term they share is kept
+            tokens, _ = lexical_index.update_term_stats(
+                self._connection,
+                [terms for item in prepared for terms in item.sentence_terms],
+                [terms for item in prepared for terms in item.chunk_terms],
+                lexicon_terms,
+                1,
+            )
+            self._add_counts(chunk_tokens=tokens)
             self._remove_articles([p.article.id for p in prepared], generation)
             for item in prepared:
                 self._insert(item, generation)
@@ -254,10 +257,10 @@ class DocumentStore:
                 for r in connection.execute("SELECT terms FROM sentences WHERE article = ?", (key,))
             ]
             chunk_terms = lexical_index.delete_chunk_terms(connection, chunk_ids)
-            tokens = lexical_index.update_term_stats(connection, sentence_terms, chunk_terms, -1)
-            orphans = lexicon.count_articles(
-                connection, Counter(set(arabic_term_surfaces(title, text))), -1
+            tokens, unheld = lexical_index.update_term_stats(
+                connection, sentence_terms, chunk_terms, [arabic_term_surfaces(title, text)], -1
             )
+            orphans = lexicon.remove_terms(connection, unheld)
             connection.execute("DELETE FROM chunks WHERE article = ?", (key,))
             connection.execute("DELETE FROM sentences WHERE article = ?", (key,))
             connection.execute("DELETE FROM articles WHERE key = ?", (key,))
@@ -318,15 +321,8 @@ class DocumentStore:
             )
             chunk_rows.append((int(cursor.lastrowid or 0), terms))
         lexical_index.insert_chunk_terms(connection, chunk_rows)
-        tokens = lexical_index.update_term_stats(
-            connection, item.sentence_terms, item.chunk_terms, 1
-        )
-        self._add_counts(
-            articles=1,
-            chunks=len(chunk_rows),
-            sentences=len(item.sentence_spans),
-            chunk_tokens=tokens,
-        )
+        # statistics: counted for the whole group by replace_articles
+        self._add_counts(articles=1, chunks=len(chunk_rows), sentences=len(item.sentence_spans))
 
 
 class _NothingChanged(Exception):

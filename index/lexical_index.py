@@ -19,7 +19,8 @@ CREATE VIRTUAL TABLE IF NOT EXISTS chunk_terms USING fts5(
     terms, tokenize = 'unicode61 remove_diacritics 0'
 );
 CREATE TABLE IF NOT EXISTS term_stats (
-    term TEXT PRIMARY KEY, sentences INTEGER NOT NULL, chunks INTEGER NOT NULL
+    term TEXT PRIMARY KEY, sentences INTEGER NOT NULL, chunks INTEGER NOT NULL,
+    articles INTEGER NOT NULL
 ) WITHOUT ROWID;
 """
 # FTS5's bm25() defaults
@@ -42,12 +43,16 @@ def update_term_stats(
     connection: sqlite3.Connection,
     sentence_terms: Iterable[str],
     chunk_terms: Iterable[str],
+    article_terms: Iterable[Iterable[str]],
     sign: int,
-) -> int:
+) -> tuple[int, list[str]]:
     """Add (sign 1) or remove (sign -1) the document frequencies of these sentences and
-    chunks (space-separated terms each); returns the change in total chunk tokens."""
+    chunks (space-separated terms each) and the articles holding each lexicon term, in one
+    upsert per term: a write dirties each statistics page once. Returns the change in total
+    chunk tokens and, on removal, the terms that no article holds any more."""
     sentences: Counter[str] = Counter()
     chunks: Counter[str] = Counter()
+    articles: Counter[str] = Counter()
     tokens = 0
     for text in sentence_terms:
         sentences.update(set(text.split()))
@@ -55,21 +60,32 @@ def update_term_stats(
         split = text.split()
         tokens += len(split)
         chunks.update(set(split))
-    rows = [
-        (term, sign * sentences[term], sign * chunks[term]) for term in sentences.keys() | chunks
-    ]
+    for terms in article_terms:
+        articles.update(set(terms))
+    rows = sorted(
+        (term, sign * sentences[term], sign * chunks[term], sign * articles[term])
+        for term in sentences.keys() | chunks.keys() | articles.keys()
+    )
     connection.executemany(
-        "INSERT INTO term_stats(term, sentences, chunks) VALUES (?, ?, ?) ON CONFLICT(term)"
-        " DO UPDATE SET sentences = sentences + excluded.sentences,"
-        " chunks = chunks + excluded.chunks",
+        "INSERT INTO term_stats(term, sentences, chunks, articles) VALUES (?, ?, ?, ?)"
+        " ON CONFLICT(term) DO UPDATE SET sentences = sentences + excluded.sentences,"
+        " chunks = chunks + excluded.chunks, articles = articles + excluded.articles",
         rows,
     )
+    orphans: list[str] = []
     if sign < 0:
+        for term in articles:
+            row = connection.execute(
+                "SELECT articles FROM term_stats WHERE term = ?", (term,)
+            ).fetchone()
+            if row is not None and row[0] <= 0:
+                orphans.append(term)
         connection.executemany(
-            "DELETE FROM term_stats WHERE term = ? AND sentences <= 0 AND chunks <= 0",
+            "DELETE FROM term_stats WHERE term = ? AND sentences <= 0 AND chunks <= 0"
+            " AND articles <= 0",
             [(row[0],) for row in rows],
         )
-    return sign * tokens
+    return sign * tokens, orphans
 
 
 def match_expression(query_terms: Sequence[str]) -> str | None:
@@ -110,14 +126,14 @@ def chunk_term_rows(connection: sqlite3.Connection, chunk_ids: Sequence[int]) ->
 def term_frequencies(
     connection: sqlite3.Connection, terms: Sequence[str]
 ) -> dict[str, tuple[int, int]]:
-    """Per known term: (sentences, chunks) that hold it."""
+    """Per term some sentence or chunk holds: (sentences, chunks) that hold it."""
     wanted = list(dict.fromkeys(terms))
     found: dict[str, tuple[int, int]] = {}
     for begin in range(0, len(wanted), 500):
         part = wanted[begin : begin + 500]
         rows = connection.execute(
             "SELECT term, sentences, chunks FROM term_stats"
-            f" WHERE term IN ({', '.join('?' * len(part))})",
+            f" WHERE term IN ({', '.join('?' * len(part))}) AND (sentences > 0 OR chunks > 0)",
             part,
         ).fetchall()
         found.update((str(term), (int(s), int(c))) for term, s, c in rows)

@@ -5,8 +5,9 @@ context, so each Arabic term of the corpus is embedded once, at ingest, and an E
 word is matched to its nearest Arabic terms at question time. Those terms then take part in
 BM25 and term overlap, which otherwise would never match across scripts.
 
-Invariants: a term is in the lexicon while at least one stored article holds it (``articles``
-counts them; a delete that takes it to 0 removes the term and logs the removal), the table
+Invariants: a term is in the lexicon while at least one stored article holds it (the
+``articles`` count of ``term_stats``; a delete that takes it to 0 removes the term and logs the
+removal), the table
 never holds more than the configured number of terms, and in memory only the vectors live,
 in a FAISS index addressed by the table's ids (exact while small, IVF over float16 codes
 when large: see live_indexes.py).
@@ -15,7 +16,6 @@ when large: see live_indexes.py).
 from __future__ import annotations
 
 import sqlite3
-from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -28,7 +28,7 @@ from index.vector_index import VectorIndex
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS lexicon (
     id INTEGER PRIMARY KEY AUTOINCREMENT, term TEXT NOT NULL UNIQUE, surface TEXT NOT NULL,
-    vector BLOB NOT NULL, articles INTEGER NOT NULL, generation INTEGER NOT NULL
+    vector BLOB NOT NULL, generation INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS lexicon_by_generation ON lexicon(generation);
 CREATE TABLE IF NOT EXISTS lexicon_skeletons (
@@ -72,12 +72,11 @@ def insert_entries(
     vectors: Matrix,
     generation: int,
 ) -> int:
-    """New terms, counted by no article yet (``count_articles`` follows); returns how many."""
+    """New terms (their article counts are kept in ``term_stats``); returns how many."""
     added = 0
     for term, surface, vector in zip(terms, surfaces, vectors, strict=True):
         cursor = connection.execute(
-            "INSERT OR IGNORE INTO lexicon(term, surface, vector, articles, generation)"
-            " VALUES (?, ?, ?, 0, ?)",
+            "INSERT OR IGNORE INTO lexicon(term, surface, vector, generation) VALUES (?, ?, ?, ?)",
             (term, surface, np.asarray(vector, dtype=np.float16).tobytes(), generation),
         )
         if cursor.rowcount:
@@ -89,32 +88,21 @@ def insert_entries(
     return added
 
 
-def count_articles(
-    connection: sqlite3.Connection, term_counts: Counter[str], sign: int
-) -> list[int]:
-    """Add or remove articles holding each term; returns the ids of terms no article holds
-    any more, which are deleted."""
-    connection.executemany(
-        "UPDATE lexicon SET articles = articles + ? WHERE term = ?",
-        [(sign * count, term) for term, count in term_counts.items()],
-    )
-    if sign > 0:
-        return []
-    orphans = []
-    terms = list(term_counts)
-    for begin in range(0, len(terms), 500):
-        part = terms[begin : begin + 500]
-        orphans += [
-            int(row[0])
-            for row in connection.execute(
-                "SELECT id FROM lexicon WHERE articles <= 0"
-                f" AND term IN ({', '.join('?' * len(part))})",
-                part,
-            )
-        ]
-    connection.executemany("DELETE FROM lexicon WHERE id = ?", [(i,) for i in orphans])
-    connection.executemany("DELETE FROM lexicon_skeletons WHERE id = ?", [(i,) for i in orphans])
-    return orphans
+def remove_terms(connection: sqlite3.Connection, terms: Sequence[str]) -> list[int]:
+    """Delete these terms (no article holds them any more); returns their ids."""
+    removed = []
+    skeletons = []
+    for term in terms:
+        row = connection.execute(
+            "SELECT id, surface FROM lexicon WHERE term = ?", (term,)
+        ).fetchone()
+        if row is not None:
+            removed.append(int(row[0]))
+            # by the whole key: deleting by id alone would scan every skeleton
+            skeletons += [(skeleton, int(row[0])) for skeleton in arabic_skeletons(str(row[1]))]
+    connection.executemany("DELETE FROM lexicon WHERE id = ?", [(i,) for i in removed])
+    connection.executemany("DELETE FROM lexicon_skeletons WHERE skeleton = ? AND id = ?", skeletons)
+    return removed
 
 
 def terms_by_id(connection: sqlite3.Connection, ids: Sequence[int]) -> dict[int, str]:

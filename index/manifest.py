@@ -8,7 +8,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 # 2: float16 vectors, change log, term statistics, no sentence FAISS index
-FORMAT_VERSION = 2
+# 3: lexicon article counts live in term_stats
+FORMAT_VERSION = 3
 MANIFEST_NAME = "manifest.json"
 
 

@@ -221,7 +221,9 @@ class StoreReader:
     ) -> Iterator[tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], Matrix]]:
         """(chunk ids, article keys, vectors) of chunks added after ``generation``."""
         cursor = self._connection.execute(
-            "SELECT id, article, vector FROM chunks WHERE generation > ? ORDER BY id",
+            # no ORDER BY: sorting by id would make SQLite scan the whole table in id order
+            # instead of reading the few rows the generation index points at
+            "SELECT id, article, vector FROM chunks WHERE generation > ?",
             (generation,),
         )
         while rows := cursor.fetchmany(batch):
@@ -257,7 +259,7 @@ class StoreReader:
         self, generation: int, batch: int = 20_000
     ) -> Iterator[tuple[npt.NDArray[np.int64], Matrix]]:
         cursor = self._connection.execute(
-            "SELECT id, vector FROM lexicon WHERE generation > ? ORDER BY id", (generation,)
+            "SELECT id, vector FROM lexicon WHERE generation > ?", (generation,)
         )
         while rows := cursor.fetchmany(batch):
             yield (

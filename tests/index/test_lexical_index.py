@@ -23,7 +23,7 @@ def connection() -> sqlite3.Connection:
     connection = sqlite3.connect(":memory:")
     connection.executescript(lexical_index.SCHEMA)
     lexical_index.insert_chunk_terms(connection, ROWS.items())
-    lexical_index.update_term_stats(connection, ROWS.values(), ROWS.values(), 1)
+    lexical_index.update_term_stats(connection, ROWS.values(), ROWS.values(), [], 1)
     return connection
 
 
@@ -55,6 +55,6 @@ def test_candidate_scores_equal_fts5_bm25(connection: sqlite3.Connection) -> Non
 def test_statistics_follow_deletes(connection: sqlite3.Connection) -> None:
     assert lexical_index.term_frequencies(connection, ["نار"])["نار"] == (3, 3)
     removed = lexical_index.delete_chunk_terms(connection, [3, 5])
-    lexical_index.update_term_stats(connection, removed, removed, -1)
+    lexical_index.update_term_stats(connection, removed, removed, [], -1)
     assert lexical_index.term_frequencies(connection, ["نار", "زيلينسكي"]) == {"نار": (1, 1)}
     assert lexical_index.search(connection, ["زيلينسكي"], limit=None) == []
