@@ -52,9 +52,23 @@ def is_quotable(text: str, config: QuoteConfig) -> bool:
     return len(text.split()) >= config.min_quote_words and not stripped.endswith(("?", "؟"))
 
 
-def _unit(vector: Matrix) -> Matrix:
-    norm = float(np.linalg.norm(vector))
-    return vector / norm if norm > 0 else vector
+def _window_cosines(sentences: Sequence[SentenceEvidence], query: Matrix) -> tuple[Matrix, Matrix]:
+    """Cosines of the question with each sentence and with each adjacent pair (the unit sum
+    of the two vectors), from one matrix product: |a + b|^2 = |a|^2 + |b|^2 + 2 a.b."""
+    vectors = np.vstack([evidence.sentence.vector for evidence in sentences]).astype(np.float32)
+    dots = vectors @ query
+    squares = np.einsum("ij,ij->i", vectors, vectors)
+    norms = np.sqrt(squares)
+    singles = np.divide(dots, norms, out=np.zeros_like(dots), where=norms > 0)
+    pair_norms = np.sqrt(
+        np.maximum(
+            squares[:-1] + squares[1:] + 2 * np.einsum("ij,ij->i", vectors[:-1], vectors[1:]), 0
+        )
+    )
+    pairs = np.divide(
+        dots[:-1] + dots[1:], pair_norms, out=np.zeros_like(pair_norms), where=pair_norms > 0
+    )
+    return singles, pairs
 
 
 def best_window(
@@ -66,34 +80,32 @@ def best_window(
 ) -> QuoteCandidate | None:
     """The best single sentence or adjacent pair of ``sentences`` (one chunk, in order);
     a window starts and ends on a quotable sentence."""
-
+    if not sentences:
+        return None
     total_weight = sum(term.weight for term in query_terms)
     covers = [
         {i for i, term in enumerate(query_terms) if not e.terms.isdisjoint(term.alternatives)}
         for e in sentences
     ]
+    single_cosines, pair_cosines = _window_cosines(sentences, query)
 
     def score(first: int, last: int) -> QuoteCandidate:
-        window = sentences[first : last + 1]
-        if first == last:
-            vector = _unit(window[0].sentence.vector)
-        else:
-            vector = _unit(window[0].sentence.vector + window[1].sentence.vector)
+        cosine = single_cosines[first] if first == last else pair_cosines[first]
         matched = covers[first] | covers[last]
         term_share = (
             sum(query_terms[i].weight for i in matched) / total_weight if total_weight > 0 else 0.0
         )
         value = (
-            config.sentence_weight * float(vector @ query)
+            config.sentence_weight * float(cosine)
             + config.chunk_weight * chunk_similarity
             + config.lexical_weight * term_share
         )
         return QuoteCandidate(
-            window[0].sentence.doc_id,
-            window[0].sentence.position,
-            window[-1].sentence.position,
-            window[0].sentence.start,
-            window[-1].sentence.end,
+            sentences[first].sentence.doc_id,
+            sentences[first].sentence.position,
+            sentences[last].sentence.position,
+            sentences[first].sentence.start,
+            sentences[last].sentence.end,
             value,
         )
 
