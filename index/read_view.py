@@ -23,7 +23,10 @@ from index.rows import ChunkHit, Matrix, StoredChunk, StoredSentence
 from index.store_reader import StoreReader
 from index.vector_index import VectorIndexConfig
 
-# below this many chunks, no term is too common to search for (small corpora are unchanged)
+# a term in more chunks than this share of the corpus is too common to search for (its idf
+# is under 5.3), unless it is in fewer than COMMON_TERM_MIN_CHUNKS: small corpora (the
+# development sets have under 2,000 chunks) are searched with every term
+COMMON_TERM_SHARE = 0.005
 COMMON_TERM_MIN_CHUNKS = 5_000
 
 
@@ -82,9 +85,11 @@ class ReadView:
     def lexical_search_chunks(self, terms: Sequence[str], k: int) -> list[ChunkHit]:
         """The ``k`` best chunks by BM25 over ``terms``, among the accepted articles.
 
-        Terms in more than a twentieth of a large corpus are left out of the search (FTS5
-        scores every chunk that matches any term, so one common word would cost as much as
-        the corpus); they still count in the candidates' BM25 (``lexical_scores``)."""
+        FTS5 scores every chunk that matches any term, so a term held by more than one chunk
+        in COMMON_TERM_SHARE of a large corpus is left out of the search (one common word
+        would cost as much as the corpus); it still counts in the candidates' BM25
+        (``lexical_scores``). Under a filter the search asks for enough matches to expect
+        ``k`` accepted ones, and asks again for more only when it falls short."""
         if k <= 0 or self.allowed_chunks == 0:
             return []
         terms = self._selective(terms)
@@ -92,18 +97,19 @@ class ReadView:
             scored = self.reader.lexical_search(terms, k)
         else:
             mask = self._chunk_mask
-            limit: int | None = k * 20
+            share = self.allowed_chunks / max(self._live.chunks.size, 1)
+            limit: int | None = math.ceil(k * 4 / max(share, 1e-9))
             while True:
                 found = self.reader.lexical_search(terms, limit)
                 scored = [(i, s) for i, s in found if i < len(mask) and mask[i]][:k]
                 if len(scored) == k or limit is None or len(found) < limit:
                     break
-                limit = None if limit * 20 > self._live.chunks.size else limit * 20
+                limit = None if limit * 8 > self._live.chunks.size else limit * 8
         return self._hits([i for i, _ in scored], [s for _, s in scored])
 
     def _selective(self, terms: Sequence[str]) -> list[str]:
         chunk_count = self.reader.count("chunks")
-        limit = max(COMMON_TERM_MIN_CHUNKS, chunk_count // 20)
+        limit = max(COMMON_TERM_MIN_CHUNKS, int(chunk_count * COMMON_TERM_SHARE))
         frequencies = lexical_index.term_frequencies(self.reader.connection, terms)
         kept = [t for t in dict.fromkeys(terms) if frequencies.get(t, (0, 0))[1] <= limit]
         if kept or not frequencies:

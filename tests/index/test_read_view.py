@@ -136,3 +136,24 @@ def test_a_view_sees_one_generation_while_writes_land(tmp_path: Path) -> None:
         views += 1
     writer.join()
     corpus.close()
+
+
+def test_common_terms_are_left_out_of_the_bm25_search_of_a_large_corpus(
+    exact: Corpus, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import index.read_view
+
+    with exact.read() as view:
+        both = view.lexical_search_chunks(["رقم", "7"], 500)  # every chunk has رقم
+    assert len(both) == exact.counts().chunks
+    # as if the corpus were large: رقم is in more than the common share of it
+    monkeypatch.setattr(index.read_view, "COMMON_TERM_MIN_CHUNKS", 10)
+    with exact.read() as view:
+        rare = view.lexical_search_chunks(["رقم", "7"], 500)
+        alone = view.lexical_search_chunks(["رقم"], 5)
+        # the common term still counts in the candidates' own BM25
+        scores = view.lexical_scores(["رقم", "7"], [hit.chunk.id for hit in rare])
+    assert 0 < len(rare) < len(both)
+    assert all(hit.chunk.doc_id in {"synthetic-7"} for hit in rare)
+    assert len(alone) == 5  # a question of common terms only keeps its rarest
+    assert set(scores) == {hit.chunk.id for hit in rare}
