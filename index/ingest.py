@@ -21,6 +21,9 @@ from index.text.chunking import ChunkingConfig
 from index.thread_priority import lower_current_thread_priority
 
 ProgressCallback = Callable[[int], None]
+# texts per model call of the ingest: long enough to batch well, short enough to share out
+# between the encode threads and to move the progress bar
+ENCODE_PIECE = 128
 # told the ids of each group once it is durable (called on the commit thread, in order)
 CommittedCallback = Callable[[list[str]], None]
 
@@ -39,6 +42,10 @@ class IngestConfig:
     # niceness of the commit thread (see thread_priority.py); callers that only write, like
     # the service's ingest jobs, lower their own thread the same way
     writer_niceness: int = 10
+    # threads that encode at once, each one model call (one inference thread) at a time: on
+    # two cores two independent calls ran 1.65x one (eval/reports/throughput/backends.md),
+    # where two threads inside one call were slower
+    encode_workers: int = 2
 
 
 class IngestPipeline:
@@ -74,12 +81,20 @@ class IngestPipeline:
         # lexicon terms embedded by this call: a group in flight has not committed its own
         claimed: set[str] = set()
         pending: Future[None] | None = None
-        with ThreadPoolExecutor(
-            max_workers=1,
-            thread_name_prefix="iqtibas-commit",
-            initializer=lower_current_thread_priority,
-            initargs=(self.config.writer_niceness,),
-        ) as committer:
+        with (
+            ThreadPoolExecutor(
+                max_workers=1,
+                thread_name_prefix="iqtibas-commit",
+                initializer=lower_current_thread_priority,
+                initargs=(self.config.writer_niceness,),
+            ) as committer,
+            ThreadPoolExecutor(
+                max_workers=max(1, self.config.encode_workers),
+                thread_name_prefix="iqtibas-encode",
+                initializer=lower_current_thread_priority,
+                initargs=(self.config.writer_niceness,),
+            ) as encoders,
+        ):
             try:
                 for begin in range(0, len(unique), step):
                     if keep_going is not None and not keep_going():
@@ -87,8 +102,10 @@ class IngestPipeline:
                     group = [
                         split_article(a, self.config.chunking) for a in unique[begin : begin + step]
                     ]
-                    vectors = self._encode_with_progress(self._texts(group), progress)
-                    entries = self._new_lexicon_entries(group, progress, claimed)
+                    vectors = self._encode(
+                        self._texts(group), self._encode_passages, progress, encoders
+                    )
+                    entries = self._new_lexicon_entries(group, progress, claimed, encoders)
                     if pending is not None:
                         pending.result()  # in order: a failed group stops the ones after it
                     if keep_going is not None and not keep_going():
@@ -141,7 +158,11 @@ class IngestPipeline:
             return total + len(reader.unknown_lexicon_terms(list(surfaces)))
 
     def _new_lexicon_entries(
-        self, group: list[ArticlePassages], progress: ProgressCallback | None, claimed: set[str]
+        self,
+        group: list[ArticlePassages],
+        progress: ProgressCallback | None,
+        claimed: set[str],
+        encoders: ThreadPoolExecutor,
     ) -> LexiconEntries | None:
         if not self.config.build_lexicon:
             return None
@@ -155,9 +176,7 @@ class IngestPipeline:
             terms = [term for term in unknown if term not in claimed][: max(0, room)]
         claimed.update(terms)
         words = [surfaces[term] for term in terms]
-        vectors = self._embedder.encode_words(words)
-        if progress is not None and words:
-            progress(len(words))
+        vectors = self._encode(words, self._embedder.encode_words, progress, encoders)
         return LexiconEntries(terms, words, vectors)
 
     def _texts(self, group: list[ArticlePassages]) -> list[str]:
@@ -187,18 +206,30 @@ class IngestPipeline:
             )
         return prepared
 
-    def _encode_with_progress(self, texts: list[str], progress: ProgressCallback | None) -> Matrix:
-        batch = self.config.encode_batch_size
-        if progress is None:
-            return self._embedder.encode_passages(texts, batch_size=batch)
-        parts = []
-        # several model batches per call keep length-sorting useful while the bar still moves
-        step = batch * 4
-        for begin in range(0, len(texts), step):
-            parts.append(
-                self._embedder.encode_passages(texts[begin : begin + step], batch_size=batch)
-            )
-            progress(len(parts[-1]))
-        if not parts:
-            return np.zeros((0, self._embedder.dimension), dtype=np.float32)
-        return np.vstack(parts)
+    def _encode_passages(self, texts: list[str]) -> Matrix:
+        return self._embedder.encode_passages(texts, batch_size=self.config.encode_batch_size)
+
+    def _encode(
+        self,
+        texts: list[str],
+        encode: Callable[[list[str]], Matrix],
+        progress: ProgressCallback | None,
+        encoders: ThreadPoolExecutor,
+    ) -> Matrix:
+        """Vectors of ``texts`` in their order, encoded by the worker threads in pieces of
+        similar length (sorted, so that a model batch pads little); progress per piece."""
+        vectors = np.zeros((len(texts), self._embedder.dimension), dtype=np.float32)
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        pieces = [
+            order[begin : begin + ENCODE_PIECE] for begin in range(0, len(order), ENCODE_PIECE)
+        ]
+
+        def run(piece: list[int]) -> Matrix:
+            encoded = encode([texts[i] for i in piece])
+            if progress is not None:
+                progress(len(piece))
+            return encoded
+
+        for piece, encoded in zip(pieces, encoders.map(run, pieces), strict=True):
+            vectors[piece] = encoded
+        return vectors

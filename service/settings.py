@@ -46,6 +46,12 @@ class IndexSettings(BaseModel):
         description="Scheduling niceness of threads that only write (ingest jobs, commits), "
         "so that questions keep their latency during ingest; 0 leaves them alone.",
     )
+    encode_workers: int = Field(
+        default=_INGEST.encode_workers,
+        ge=1,
+        le=64,
+        description="Threads that encode at once during ingest, each one model call at a time.",
+    )
     vector_factory: str = Field(
         default=_VECTORS.factory,
         description="'auto' (exact, then IVF-SQ8 from approximate_from chunks), 'Flat' "
@@ -80,6 +86,7 @@ class IndexSettings(BaseModel):
                 commit_every_articles=self.commit_every_articles,
                 max_lexicon_terms=self.max_lexicon_terms,
                 writer_niceness=self.writer_niceness,
+                encode_workers=self.encode_workers,
             ),
             vectors=VectorIndexConfig(
                 factory=self.vector_factory,
