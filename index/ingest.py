@@ -21,7 +21,7 @@ from index.text.chunking import ChunkingConfig
 from index.thread_priority import lower_current_thread_priority
 
 ProgressCallback = Callable[[int], None]
-# texts per model call of the ingest: long enough to batch well, short enough to share out
+# texts per model call of the ingest at most: enough to batch well, few enough to share out
 # between the encode threads and to move the progress bar
 ENCODE_PIECE = 128
 # told the ids of each group once it is durable (called on the commit thread, in order)
@@ -42,10 +42,11 @@ class IngestConfig:
     # niceness of the commit thread (see thread_priority.py); callers that only write, like
     # the service's ingest jobs, lower their own thread the same way
     writer_niceness: int = 10
-    # threads that encode at once, each one model call (one inference thread) at a time: on
-    # two cores two independent calls ran 1.65x one (eval/reports/throughput/backends.md),
-    # where two threads inside one call were slower
-    encode_workers: int = 2
+    # threads that encode at once, each one model call (one inference thread) at a time. On
+    # this project's 2 vCPUs two concurrent calls gained nothing for ingest (XQuAD-dev, 120
+    # paragraphs: 11.3 s with one, 11.1 s with two, 12.6 s with pieces split to keep both
+    # busy): the vCPUs share one core's matrix units. More physical cores would gain.
+    encode_workers: int = 1
 
 
 class IngestPipeline:
@@ -220,9 +221,7 @@ class IngestPipeline:
         similar length (sorted, so that a model batch pads little); progress per piece."""
         vectors = np.zeros((len(texts), self._embedder.dimension), dtype=np.float32)
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-        pieces = [
-            order[begin : begin + ENCODE_PIECE] for begin in range(0, len(order), ENCODE_PIECE)
-        ]
+        pieces = [order[at : at + ENCODE_PIECE] for at in range(0, len(order), ENCODE_PIECE)]
 
         def run(piece: list[int]) -> Matrix:
             encoded = encode([texts[i] for i in piece])
