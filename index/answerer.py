@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
+from index.article import Article
 from index.corpus import Corpus
 from index.filters import ArticleFilter
 from index.lexicon import TranslationConfig
@@ -91,9 +92,14 @@ class Answerer:
             if self.config.retrieval.feedback_chunks:
                 query = feedback_query(query, chunks, view, self.config.retrieval)
                 chunks = gather_candidates(query, view, self.config.retrieval)
-            candidates = self._quote_candidates(view, chunks[: self.config.quote_chunks], query)
+            chunks = chunks[: self.config.quote_chunks]
+            articles = view.articles([candidate.chunk.doc_id for candidate in chunks])
+            candidates = self._quote_candidates(view, chunks, articles, query)
             ranked = sorted(candidates, key=lambda c: c.score, reverse=True)
-            quotes = [self._quote(view, candidate) for candidate in _best_distinct(ranked, top_k)]
+            quotes = [
+                self._quote(view, articles[candidate.doc_id], candidate)
+                for candidate in _best_distinct(ranked, top_k)
+            ]
         answerable = bool(quotes) and quotes[0].score >= self.threshold_for(question)
         ranked_doc_ids = list(dict.fromkeys(c.doc_id for c in ranked))
         took_ms = (time.perf_counter() - started) * 1000
@@ -107,9 +113,12 @@ class Answerer:
         return self.config.abstain_threshold
 
     def _quote_candidates(
-        self, view: ReadView, chunks: list[ChunkCandidate], query: AnalyzedQuery
+        self,
+        view: ReadView,
+        chunks: list[ChunkCandidate],
+        articles: dict[str, Article],
+        query: AnalyzedQuery,
     ) -> list[QuoteCandidate]:
-        articles = view.articles([candidate.chunk.doc_id for candidate in chunks])
         sentences_of = view.sentences_of_chunks([candidate.chunk for candidate in chunks])
         candidates = []
         for candidate in chunks:
@@ -125,10 +134,7 @@ class Answerer:
                 candidates.append(window)
         return candidates
 
-    def _quote(self, view: ReadView, candidate: QuoteCandidate) -> Quote:
-        article = view.article(candidate.doc_id)
-        if article is None:  # cannot happen inside one view; kept as a guard
-            raise LookupError(f"article {candidate.doc_id!r} vanished during a read")
+    def _quote(self, view: ReadView, article: Article, candidate: QuoteCandidate) -> Quote:
         before = view.sentence_span(candidate.doc_id, candidate.first_position - 1)
         after = view.sentence_span(candidate.doc_id, candidate.last_position + 1)
         context_start = before.start if before else candidate.start

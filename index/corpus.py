@@ -97,8 +97,7 @@ class Corpus:
         ):
             self._upkeep(self.persist)
 
-    def _upkeep(self, task: object) -> None:
-        assert callable(task)
+    def _upkeep(self, task: Callable[[], None]) -> None:
         if not self.config.vectors.background_training:
             task()
             return

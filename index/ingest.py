@@ -6,6 +6,7 @@ SQLite transaction, groups in order; ``add`` returns when all are durable.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -89,11 +90,15 @@ class IngestPipeline:
                 initializer=lower_current_thread_priority,
                 initargs=(self.config.writer_niceness,),
             ) as committer,
-            ThreadPoolExecutor(
-                max_workers=max(1, self.config.encode_workers),
-                thread_name_prefix="iqtibas-encode",
-                initializer=lower_current_thread_priority,
-                initargs=(self.config.writer_niceness,),
+            (
+                ThreadPoolExecutor(
+                    max_workers=self.config.encode_workers,
+                    thread_name_prefix="iqtibas-encode",
+                    initializer=lower_current_thread_priority,
+                    initargs=(self.config.writer_niceness,),
+                )
+                if self.config.encode_workers > 1
+                else contextlib.nullcontext()  # one worker: the calling thread encodes
             ) as encoders,
         ):
             try:
@@ -163,7 +168,7 @@ class IngestPipeline:
         group: list[ArticlePassages],
         progress: ProgressCallback | None,
         claimed: set[str],
-        encoders: ThreadPoolExecutor,
+        encoders: ThreadPoolExecutor | None,
     ) -> LexiconEntries | None:
         if not self.config.build_lexicon:
             return None
@@ -215,7 +220,7 @@ class IngestPipeline:
         texts: list[str],
         encode: Callable[[list[str]], Matrix],
         progress: ProgressCallback | None,
-        encoders: ThreadPoolExecutor,
+        encoders: ThreadPoolExecutor | None,
     ) -> Matrix:
         """Vectors of ``texts`` in their order, encoded by the worker threads in pieces of
         similar length (sorted, so that a model batch pads little); progress per piece."""
@@ -229,6 +234,7 @@ class IngestPipeline:
                 progress(len(piece))
             return encoded
 
-        for piece, encoded in zip(pieces, encoders.map(run, pieces), strict=True):
+        mapped = map(run, pieces) if encoders is None else encoders.map(run, pieces)
+        for piece, encoded in zip(pieces, mapped, strict=True):
             vectors[piece] = encoded
         return vectors

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 import numpy as np
 import numpy.typing as npt
 
-from index import lexical_index, lexicon
+from index import lexicon
 from index.article import Article
 from index.filters import ArticleFilter
 from index.live_indexes import LiveIndexes
@@ -110,7 +110,7 @@ class ReadView:
     def _selective(self, terms: Sequence[str]) -> list[str]:
         chunk_count = self.reader.count("chunks")
         limit = max(COMMON_TERM_MIN_CHUNKS, int(chunk_count * COMMON_TERM_SHARE))
-        frequencies = lexical_index.term_frequencies(self.reader.connection, terms)
+        frequencies = self.reader.term_frequencies(terms)
         kept = [t for t in dict.fromkeys(terms) if frequencies.get(t, (0, 0))[1] <= limit]
         if kept or not frequencies:
             return kept
@@ -154,9 +154,6 @@ class ReadView:
             return None
         found = self.reader.sentences(doc_id, position, position)
         return found[0] if found else None
-
-    def article(self, doc_id: str) -> Article | None:
-        return self.reader.article(doc_id)
 
     def articles(self, doc_ids: Sequence[str]) -> dict[str, Article]:
         return self.reader.articles(doc_ids)

@@ -53,6 +53,9 @@ def _placeholders(count: int) -> str:
 class StoreReader:
     def __init__(self, connection: sqlite3.Connection) -> None:
         self._connection = connection
+        # term statistics already read in this snapshot: a question weighs its terms, picks
+        # the ones to search and scores candidates with the same rows
+        self._frequencies: dict[str, tuple[int, int]] = {}
 
     @property
     def connection(self) -> sqlite3.Connection:
@@ -172,10 +175,22 @@ class StoreReader:
     def lexical_search(self, terms: Sequence[str], limit: int | None) -> list[tuple[int, float]]:
         return lexical_index.search(self._connection, terms, limit)
 
+    def term_frequencies(self, terms: Sequence[str]) -> dict[str, tuple[int, int]]:
+        """Per term some sentence or chunk holds: (sentences, chunks) that hold it."""
+        missing = [term for term in dict.fromkeys(terms) if term not in self._frequencies]
+        if missing:
+            found = lexical_index.term_frequencies(self._connection, missing)
+            self._frequencies.update((term, found.get(term, (0, 0))) for term in missing)
+        return {
+            term: self._frequencies[term]
+            for term in dict.fromkeys(terms)
+            if self._frequencies[term] != (0, 0)
+        }
+
     def lexical_scores(self, terms: Sequence[str], chunk_ids: Sequence[int]) -> dict[int, float]:
         """BM25 of ``terms`` for exactly these chunks (those with no term are left out)."""
         stored = lexical_index.chunk_term_rows(self._connection, chunk_ids)
-        frequencies = lexical_index.term_frequencies(self._connection, terms)
+        frequencies = self.term_frequencies(terms)
         chunk_count = self.count("chunks")
         average = self.count("chunk_tokens") / max(chunk_count, 1)
         return lexical_index.bm25_scores(
@@ -188,7 +203,7 @@ class StoreReader:
 
     def sentence_frequencies(self, terms: Sequence[str]) -> tuple[dict[str, int], int]:
         """Per term, how many sentences hold it, and the number of sentences."""
-        found = lexical_index.term_frequencies(self._connection, terms)
+        found = self.term_frequencies(terms)
         return {term: sentences for term, (sentences, _) in found.items()}, self.count("sentences")
 
     # --- the change log -------------------------------------------------------------------
