@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from index.article import Article
 from index.corpus import Corpus
+from index.errors import InputError
 from index.filters import ArticleFilter
 from index.lexicon import TranslationConfig
 from index.quotes import QuoteCandidate, QuoteConfig, SentenceEvidence, best_window, overlaps
@@ -17,7 +18,12 @@ from index.retrieval.candidates import (
     feedback_query,
     gather_candidates,
 )
-from index.retrieval.query import AnalyzedQuery, encode_question, weigh_terms
+from index.retrieval.query import (
+    AnalyzedQuery,
+    encode_question,
+    untranslated_words,
+    weigh_terms,
+)
 
 
 @dataclass(frozen=True)
@@ -33,6 +39,10 @@ class AnswerConfig:
     # script have their own threshold.
     abstain_threshold: float = 0.812
     abstain_threshold_latin: float = 0.745
+    # a question is read up to this many characters (XQuAD's longest has 156): the model pass
+    # and the terms grow with the question, so a long one would cost seconds; the rest is
+    # ignored, and the answer says so
+    max_question_characters: int = 300
 
     @property
     def lexical(self) -> bool:
@@ -58,6 +68,20 @@ class Quote:
 
 
 @dataclass(frozen=True, slots=True)
+class QuestionLimits:
+    """What the per-question cost caps left out of a question; nothing for ordinary ones."""
+
+    # the end of the question past AnswerConfig.max_question_characters, not read
+    ignored_text: str = ""
+    # English words past TranslationConfig.max_words: matched as written, not translated
+    untranslated_words: tuple[str, ...] = ()
+
+    @property
+    def applied(self) -> bool:
+        return bool(self.ignored_text or self.untranslated_words)
+
+
+@dataclass(frozen=True, slots=True)
 class Answer:
     question: str
     answerable: bool
@@ -65,9 +89,10 @@ class Answer:
     took_ms: float
     # every retrieved article, best first: what evaluation ranks, beyond the top_k quotes
     ranked_doc_ids: list[str] = field(default_factory=list)
+    limits: QuestionLimits = field(default_factory=QuestionLimits)
 
 
-class EmptyQuestionError(ValueError):
+class EmptyQuestionError(InputError):
     pass
 
 
@@ -80,10 +105,11 @@ class Answerer:
         self, question: str, top_k: int = 3, article_filter: ArticleFilter | None = None
     ) -> Answer:
         started = time.perf_counter()
-        question = question.strip()
+        asked = question.strip()
+        question, limits = self.read_question(asked)
         if not question:
             raise EmptyQuestionError("the question is empty")
-        translation = self.config.translation if self.config.lexical else None
+        translation = self._translation()
         # the model pass needs no view: writes are not held up by it
         encoded = encode_question(question, self.corpus.embedder, self.config.lexical, translation)
         with self.corpus.read(article_filter) as view:
@@ -103,7 +129,18 @@ class Answerer:
         answerable = bool(quotes) and quotes[0].score >= self.threshold_for(question)
         ranked_doc_ids = list(dict.fromkeys(c.doc_id for c in ranked))
         took_ms = (time.perf_counter() - started) * 1000
-        return Answer(question, answerable, quotes, took_ms, ranked_doc_ids)
+        return Answer(asked, answerable, quotes, took_ms, ranked_doc_ids, limits)
+
+    def read_question(self, question: str) -> tuple[str, QuestionLimits]:
+        """The part of ``question`` that is processed, and what the cost caps leave out."""
+        question = question.strip()
+        read = _cut_at_word(question, self.config.max_question_characters)
+        translation = self._translation()
+        untranslated = untranslated_words(read, translation) if translation is not None else []
+        return read, QuestionLimits(question[len(read) :].strip(), tuple(untranslated))
+
+    def _translation(self) -> TranslationConfig | None:
+        return self.config.translation if self.config.lexical else None
 
     def threshold_for(self, question: str) -> float:
         letters = [character for character in question if character.isalpha()]
@@ -148,6 +185,18 @@ class Answerer:
             score=round(candidate.score, 4),
             context=Span(article.text[context_start:context_end], context_start, context_end),
         )
+
+
+def _cut_at_word(text: str, limit: int) -> str:
+    """``text`` up to ``limit`` characters, not ending inside a word when a space allows."""
+    if len(text) <= limit:
+        return text
+    cut = text[:limit]
+    if not text[limit].isspace():
+        last_space = max((i for i, c in enumerate(cut) if c.isspace()), default=0)
+        if cut[:last_space].strip():
+            cut = cut[:last_space]
+    return cut.rstrip()
 
 
 def _best_distinct(ranked: list[QuoteCandidate], top_k: int) -> list[QuoteCandidate]:

@@ -5,13 +5,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from index.errors import InputError
 from index.text.normalize import normalize_for_storage
 
 MAX_ID_LENGTH = 200
 _CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
 
 
-class InvalidArticleError(ValueError):
+class InvalidArticleError(InputError):
     """An article that cannot be stored; the message says which field and why."""
 
 

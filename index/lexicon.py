@@ -41,6 +41,10 @@ CREATE TABLE IF NOT EXISTS lexicon_skeletons (
 class TranslationConfig:
     # candidates per English word, and the similarity a candidate needs; tuned on XQuAD-dev
     per_word: int = 2
+    # English words of one question translated at most (XQuAD's questions have up to 14):
+    # each costs a place in the model pass and a lexicon search, so a question of hundreds of
+    # unknown words would cost seconds; the rest still match as written
+    max_words: int = 20
     min_similarity: float = 0.90
     # a candidate must be about as close as the best one, or it is noise
     max_gap: float = 0.02

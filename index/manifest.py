@@ -7,13 +7,15 @@ import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from index.errors import SetupError
+
 # 2: float16 vectors, change log, term statistics, no sentence FAISS index
 # 3: lexicon article counts live in term_stats
 FORMAT_VERSION = 3
 MANIFEST_NAME = "manifest.json"
 
 
-class IndexFormatError(RuntimeError):
+class IndexFormatError(SetupError):
     """The index directory cannot be used as it is; the message says why and what to do."""
 
 

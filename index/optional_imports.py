@@ -6,9 +6,11 @@ import importlib
 from types import ModuleType
 from typing import Any
 
+from index.errors import SetupError
 
-class MissingDependencyError(ImportError):
-    pass
+
+class MissingDependencyError(SetupError, ImportError):
+    """A package this feature needs is not installed; the message names it."""
 
 
 def require(module: str, package: str | None = None) -> Any:

@@ -12,12 +12,13 @@ from pathlib import Path
 from typing import Any
 
 from index.article import Article, InvalidArticleError
+from index.errors import InputError
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".jsonl", ".json")
 _ARTICLE_FIELDS = ("id", "title", "text", "lang", "url", "published", "source", "summary")
 
 
-class ArticleReadError(ValueError):
+class ArticleReadError(InputError):
     """Input that cannot be read as articles; the message names the file (and line)."""
 
 

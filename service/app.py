@@ -10,17 +10,18 @@ from importlib import metadata
 
 import anyio
 from fastapi import FastAPI
-from fastapi.middleware.cors import CORSMiddleware
-from fastapi.staticfiles import StaticFiles
 
 from index.answerer import Answerer
 from service.errors import install_error_handlers
-from service.middleware.body_limit import BodySizeLimitMiddleware
 from service.middleware.context import REQUEST_ID_HEADER, RequestContextMiddleware
+from service.middleware.cors import JsonCorsMiddleware
+from service.middleware.forwarded import ForwardedClientMiddleware, TrustedProxies
+from service.middleware.head import HeadAsGetMiddleware
 from service.middleware.rate_limit import RateLimitMiddleware, TokenBuckets
-from service.openapi import build_openapi
+from service.middleware.request_guard import BodyLimits, RequestGuardMiddleware
+from service.openapi import DOCS_ASSETS, build_openapi
 from service.routes import ROUTERS
-from service.routes.pages import STATIC_DIR
+from service.routes.pages import STATIC_DIR, SWAGGER_UI_DIR, StaticAssets
 from service.settings import Settings, get_settings
 from service.state import AnswererLoader, AppState
 
@@ -82,25 +83,38 @@ def create_app(
     for router in ROUTERS:
         app.include_router(router)
     if STATIC_DIR.is_dir():
-        app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+        app.mount("/static", StaticAssets(directory=STATIC_DIR), name="static")
+    app.mount(DOCS_ASSETS, StaticAssets(directory=SWAGGER_UI_DIR), name="docs-assets")
     app.openapi = partial(build_openapi, app, settings, state.authorizer)  # type: ignore[method-assign]
 
-    # added innermost first: the request context wraps everything, CORS answers preflights
-    # before rate limiting could refuse them
-    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    # added innermost first: the forwarded client address is resolved before anything reads
+    # it, the request context wraps everything else, CORS answers preflights before rate
+    # limiting could refuse them, HEAD becomes GET before the guard looks the route up, and
+    # the guard refuses a missing key or an oversized body before any route reads the body
+    app.add_middleware(
+        RequestGuardMiddleware,
+        routes=app.router.routes,
+        authorizer=state.authorizer,
+        limits=BodyLimits(writes=settings.max_body_bytes, others=settings.max_ask_body_bytes),
+    )
+    app.add_middleware(HeadAsGetMiddleware, routes=app.router.routes)
     if settings.rate_limit_per_minute > 0:
         app.add_middleware(
             RateLimitMiddleware, buckets=TokenBuckets(settings.rate_limit_per_minute)
         )
     if settings.cors_origins:
         app.add_middleware(
-            CORSMiddleware,
+            JsonCorsMiddleware,
             allow_origins=settings.cors_origins,
-            allow_methods=["GET", "POST", "DELETE"],
+            allow_methods=["GET", "HEAD", "POST", "DELETE"],
             allow_headers=["Authorization", "Content-Type", REQUEST_ID_HEADER],
             expose_headers=[REQUEST_ID_HEADER, "Location", "Retry-After"],
         )
     app.add_middleware(RequestContextMiddleware, metrics=state.metrics)
+    if settings.trusted_proxies:
+        app.add_middleware(
+            ForwardedClientMiddleware, proxies=TrustedProxies(settings.trusted_proxies)
+        )
     return app
 
 

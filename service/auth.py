@@ -20,7 +20,7 @@ class Access(StrEnum):
 
 
 def _unauthorized(message: str) -> ApiError:
-    return ApiError(401, "unauthorized", message, headers=_CHALLENGE)
+    return ApiError("unauthorized", message, headers=_CHALLENGE)
 
 
 def bearer_token(authorization: str | None) -> str | None:
@@ -68,7 +68,6 @@ class Authorizer:
             if self._open_writes:
                 return
             raise ApiError(
-                403,
                 "writes_disabled",
                 "writes are disabled because no write key is configured: set IQTIBAS_API_KEY "
                 "and send 'Authorization: Bearer <key>', or set IQTIBAS_ALLOW_OPEN_WRITES=true "

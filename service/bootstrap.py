@@ -31,6 +31,7 @@ def answer_config(settings: Settings) -> AnswerConfig:
         TranslationConfig(
             min_similarity=settings.translation_min_similarity,
             transliterate=settings.transliterate_names,
+            max_words=settings.max_translated_words,
         )
         if settings.translate_query_words
         else None
@@ -52,6 +53,7 @@ def answer_config(settings: Settings) -> AnswerConfig:
         quote_chunks=settings.quote_chunks,
         abstain_threshold=settings.abstain_threshold,
         abstain_threshold_latin=settings.abstain_threshold_latin,
+        max_question_characters=settings.question_characters_read,
     )
 
 

@@ -12,19 +12,15 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from index.answerer import Answer, EmptyQuestionError
-from index.manifest import IndexFormatError
-from index.optional_imports import MissingDependencyError
-from index.readers import ArticleReadError, read_paths
+from index.answerer import Answer
+from index.errors import EXIT_BAD_INPUT, InputError, IqtibasError
+from index.readers import read_paths
 from index.thread_priority import lower_current_thread_priority
 from service.bootstrap import add_with_progress, configured_embedder, open_answerer, open_corpus
 from service.settings import Settings, get_settings
 
-EXIT_BAD_INPUT = 2
-EXIT_FAILURE = 1
 
-
-class UsageError(ValueError):
+class UsageError(InputError):
     """Bad input on the command line: printed as a message, exit status 2."""
 
 
@@ -227,12 +223,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_BAD_INPUT
     try:
         return handler(arguments, settings)
-    except (UsageError, ArticleReadError, EmptyQuestionError) as error:
+    except IqtibasError as error:
         print(f"iqtibas: error: {error}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    except (IndexFormatError, MissingDependencyError) as error:
-        print(f"iqtibas: error: {error}", file=sys.stderr)
-        return EXIT_FAILURE
+        return error.exit_status
     except KeyboardInterrupt:
         print("iqtibas: interrupted; everything committed before now is kept", file=sys.stderr)
         return 130

@@ -60,7 +60,6 @@ def require_json(request: Request) -> None:
         media_type.startswith("application/") and media_type.endswith("+json")
     ):
         raise ApiError(
-            415,
             "unsupported_media_type",
             f"send the body as JSON with 'Content-Type: application/json' "
             f"(got {content_type[:100] or 'no Content-Type'!r})",

@@ -17,37 +17,25 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 from starlette.types import Scope
 
+from service.error_catalogue import FRAMEWORK_CODES, status_of
+
 logger = logging.getLogger(__name__)
 
 # the middleware that counts errors reads the code back from the request scope
 ERROR_CODE_SCOPE_KEY = "iqtibas.error_code"
 
-_CODE_BY_STATUS = {
-    400: "bad_request",
-    401: "unauthorized",
-    403: "forbidden",
-    404: "not_found",
-    405: "method_not_allowed",
-    409: "conflict",
-    413: "body_too_large",
-    415: "unsupported_media_type",
-    422: "validation_error",
-    429: "rate_limited",
-    500: "internal_error",
-    503: "not_ready",
-}
-
 
 class ApiError(StarletteHTTPException):
+    """An error answered as JSON; its status comes from the code's catalogue entry."""
+
     def __init__(
         self,
-        status_code: int,
         code: str,
         message: str,
         details: Sequence[Mapping[str, Any]] | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> None:
-        super().__init__(status_code, message, dict(headers) if headers else None)
+        super().__init__(status_of(code), message, dict(headers) if headers else None)
         self.code = code
         self.message = message
         self.details = [dict(item) for item in details] if details is not None else None
@@ -55,26 +43,19 @@ class ApiError(StarletteHTTPException):
 
 class NotFoundError(ApiError):
     def __init__(self, message: str) -> None:
-        super().__init__(404, "not_found", message)
-
-
-class ConflictError(ApiError):
-    def __init__(
-        self, code: str, message: str, details: Sequence[Mapping[str, Any]] | None = None
-    ) -> None:
-        super().__init__(409, code, message, details)
+        super().__init__("not_found", message)
 
 
 class InvalidInputError(ApiError):
     """Input that passed the schema but breaks a configured limit or an article rule."""
 
     def __init__(self, message: str, details: Sequence[Mapping[str, Any]]) -> None:
-        super().__init__(422, "validation_error", message, details)
+        super().__init__("validation_error", message, details)
 
 
 class NotReadyError(ApiError):
     def __init__(self, message: str) -> None:
-        super().__init__(503, "not_ready", message, headers={"Retry-After": "5"})
+        super().__init__("not_ready", message, headers={"Retry-After": "5"})
 
 
 def detail(loc: Sequence[str | int], msg: str, type_: str) -> dict[str, Any]:
@@ -82,13 +63,16 @@ def detail(loc: Sequence[str | int], msg: str, type_: str) -> dict[str, Any]:
 
 
 def error_response(
-    status_code: int,
     code: str,
     message: str,
     details: Sequence[Mapping[str, Any]] | None = None,
     headers: Mapping[str, str] | None = None,
     scope: Scope | None = None,
+    status_code: int | None = None,
 ) -> JSONResponse:
+    """The JSON error; its status is the code's unless ``status_code`` (a framework error
+    with a status the catalogue has no code for) says otherwise."""
+    status_code = status_code or status_of(code)
     if scope is not None:
         scope[ERROR_CODE_SCOPE_KEY] = code
     body: dict[str, Any] = {"code": code, "message": message}
@@ -110,10 +94,18 @@ def _clean_validation_errors(errors: Sequence[Any]) -> list[dict[str, Any]]:
     ]
 
 
+_BAD_ID = (
+    "an article id needs a visible character (not only spaces or zero-width characters) and "
+    "may not hold control characters (U+0000-U+001F, U+007F-U+009F) or bidirectional "
+    "formatting characters (U+061C, U+200E, U+200F, U+202A-U+202E, U+2066-U+2069)"
+)
 # pattern and length messages name a regex; for these fields say what it means
 _PLAIN = {
-    ("body", "question"): "the question is empty or only spaces",
-    ("body", "documents", "text"): "the article text is empty or only spaces",
+    ("body", "question"): "the question is empty or only spaces or zero-width characters",
+    ("body", "documents", "text"): "the article text is empty or only spaces or zero-width "
+    "characters",
+    ("body", "documents", "id"): _BAD_ID,
+    ("body", "filters", "doc_ids"): _BAD_ID,
 }
 
 
@@ -129,14 +121,13 @@ def _summary(details: Sequence[Mapping[str, Any]]) -> str:
 
 async def _api_error(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, ApiError)
-    return error_response(
-        error.status_code, error.code, error.message, error.details, error.headers, request.scope
-    )
+    return error_response(error.code, error.message, error.details, error.headers, request.scope)
 
 
 async def _http_error(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, StarletteHTTPException)
-    code = _CODE_BY_STATUS.get(error.status_code, "http_error")
+    # a status the catalogue has no code for (none the app raises) keeps its status
+    code = FRAMEWORK_CODES.get(error.status_code, "http_error")
     message = error.detail if isinstance(error.detail, str) else code.replace("_", " ")
     headers = dict(error.headers or {})
     if error.status_code == 404 and message == "Not Found":
@@ -145,7 +136,9 @@ async def _http_error(request: Request, error: Exception) -> JSONResponse:
         allowed = _allowed_methods(request)
         headers["Allow"] = ", ".join(allowed)
         message = f"{request.method} is not allowed here; use {' or '.join(allowed)}"
-    return error_response(error.status_code, code, message, headers=headers, scope=request.scope)
+    return error_response(
+        code, message, headers=headers, scope=request.scope, status_code=error.status_code
+    )
 
 
 _METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
@@ -153,8 +146,9 @@ _METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 
 def _allowed_methods(request: Request) -> list[str]:
     """Every method some route accepts on this path (Starlette names only the first route's),
-    found by asking each route whether it would take the request with that method."""
-    return [
+    found by asking each route whether it would take the request with that method; HEAD
+    wherever GET is (service.middleware.head answers it)."""
+    allowed = [
         method
         for method in _METHODS
         if any(
@@ -162,6 +156,7 @@ def _allowed_methods(request: Request) -> list[str]:
             for route in request.app.router.routes
         )
     ]
+    return [m for method in allowed for m in (("GET", "HEAD") if method == "GET" else (method,))]
 
 
 async def _validation_error(request: Request, error: Exception) -> JSONResponse:
@@ -169,13 +164,12 @@ async def _validation_error(request: Request, error: Exception) -> JSONResponse:
     details = _clean_validation_errors(error.errors())
     if any(item["type"] == "json_invalid" for item in details):
         return error_response(
-            400,
             "malformed_json",
             "the request body is not valid JSON",
             details,
             scope=request.scope,
         )
-    return error_response(422, "validation_error", _summary(details), details, scope=request.scope)
+    return error_response("validation_error", _summary(details), details, scope=request.scope)
 
 
 async def _unexpected_error(request: Request, error: Exception) -> JSONResponse:
@@ -186,7 +180,6 @@ async def _unexpected_error(request: Request, error: Exception) -> JSONResponse:
 
 def internal_error_response(scope: Scope | None = None) -> JSONResponse:
     return error_response(
-        500,
         "internal_error",
         "the server failed to handle this request; it has been logged with its request id",
         scope=scope,

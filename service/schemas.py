@@ -32,7 +32,13 @@ def _valid_unicode(value: str) -> str:
 # of JSON Schema each read \s differently. _SPACE is exactly what str.isspace() (and so
 # str.strip(), which Article.create and the Answerer use) counts as space.
 _SPACE = r"\t-\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
-_CONTROL = r"\x00-\x1f\x7f"
+# C0, DEL and C1 (U+0080-U+009F) controls
+_CONTROL = r"\x00-\x1f\x7f-\x9f"
+# characters that show nothing: a text or id made only of these looks empty
+_INVISIBLE = r"\xad\u180e\u200b-\u200d\u2060-\u2064\ufeff"
+# bidirectional controls (U+202E and its kin) reorder how an id is shown, so one id could be
+# made to look like another; article text keeps them (right-to-left writing uses them)
+_BIDI = r"\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
 
 # constraints go before this validator: after it, pydantic leaves patterns out of the schema
 UNICODE = AfterValidator(_valid_unicode)
@@ -81,9 +87,13 @@ DocId = Annotated[
     Field(
         min_length=1,
         max_length=MAX_ID_LENGTH,
-        # at least one non-space character and no control characters, as Article.create wants
-        pattern=f"^[^{_CONTROL}]*[^{_CONTROL}{_SPACE}][^{_CONTROL}]*$",
-        description="Article id: 1 to 200 characters, not all spaces, no control characters.",
+        # at least one visible character; no control or bidirectional formatting characters
+        pattern=f"^[^{_CONTROL}{_BIDI}]*[^{_CONTROL}{_BIDI}{_SPACE}{_INVISIBLE}]"
+        f"[^{_CONTROL}{_BIDI}]*$",
+        description="Article id: 1 to 200 characters with at least one visible character (not "
+        "only spaces or zero-width characters), no control characters (U+0000-U+001F, "
+        "U+007F-U+009F) and no bidirectional formatting characters (U+061C, U+200E, U+200F, "
+        "U+202A-U+202E, U+2066-U+2069).",
         examples=["ar-weather"],
     ),
     UNICODE,
@@ -98,7 +108,8 @@ Lang = Annotated[
     ),
     UNICODE,
 ]
-NonBlank = Annotated[str, Field(min_length=1, pattern=f"[^{_SPACE}]"), UNICODE]
+# at least one visible character: not only spaces or zero-width characters
+NonBlank = Annotated[str, Field(min_length=1, pattern=f"[^{_SPACE}{_INVISIBLE}]"), UNICODE]
 Title = Annotated[str, Field(max_length=1000), UNICODE]
 # no spaces or control characters: the chat page makes links of these
 Url = Annotated[str, Field(max_length=2048, pattern=r"^https?://[^\x00-\x20\x7f-\x9f]+$"), UNICODE]
@@ -174,7 +185,8 @@ class AskRequest(_Model):
     )
 
     question: NonBlank = Field(
-        description="The question, in English or Arabic; not empty or only spaces. Its "
+        description="The question, in English or Arabic; not empty or only spaces or "
+        "zero-width characters. Its "
         "maximum length is max_question_characters (IQTIBAS_MAX_QUESTION_CHARACTERS).",
     )
     top_k: Integer = Field(default=3, ge=1, le=20, description="How many quotes to return.")
@@ -197,6 +209,19 @@ class Quote(BaseModel):
     end: int = Field(ge=0)
     score: float = Field(description="How well the quote answers; higher is better.")
     context: Span = Field(description="The quote with its neighbouring sentences.")
+
+
+class AskLimits(BaseModel):
+    """What the per-question cost caps left out of a long question."""
+
+    ignored_text: str = Field(
+        description="The end of the question past IQTIBAS_QUESTION_CHARACTERS_READ characters "
+        "(cut at a word): not read. Empty when the question was read whole."
+    )
+    untranslated_words: list[str] = Field(
+        description="English words past IQTIBAS_MAX_TRANSLATED_WORDS: matched as written, "
+        "not translated to Arabic corpus terms."
+    )
 
 
 class AskResponse(BaseModel):
@@ -235,6 +260,11 @@ class AskResponse(BaseModel):
     )
     quotes: list[Quote] = Field(description="Best first.")
     took_ms: float = Field(ge=0)
+    limits: AskLimits | None = Field(
+        default=None,
+        description="Present only when the question was too long or held too many English "
+        "words to process whole at a bounded cost: what was ignored or not translated.",
+    )
 
 
 # --- documents ------------------------------------------------------------------------------
@@ -284,7 +314,7 @@ class IngestRequest(_Model):
 
 
 ArticleState = Literal["created", "replaced"]
-JobArticleState = Literal["pending", "created", "replaced", "not_stored"]
+JobArticleState = Literal["pending", "created", "replaced", "not_stored", "deleted", "not_found"]
 JobStatus = Literal["queued", "running", "succeeded", "failed", "interrupted"]
 
 
@@ -312,8 +342,8 @@ class IngestResult(BaseModel):
 class JobArticle(BaseModel):
     id: str
     status: JobArticleState = Field(
-        description="pending, then created or replaced once durable; not_stored if the job "
-        "failed or was interrupted before its group was committed."
+        description="pending, then created or replaced once durable (deleted or not_found "
+        "for a delete); not_stored if the job failed before its group was committed."
     )
 
 
@@ -323,6 +353,7 @@ class Job(BaseModel):
             "examples": [
                 {
                     "job_id": "3f2c1d0e9b8a47f6a5b4c3d2e1f0a9b8",
+                    "kind": "add",
                     "status": "running",
                     "total": 40,
                     "done": 16,
@@ -342,6 +373,9 @@ class Job(BaseModel):
     )
 
     job_id: str
+    kind: Literal["add", "delete"] = Field(
+        description="add (add or replace articles) or delete (one article)."
+    )
     status: JobStatus
     total: int = Field(ge=0, description="Articles in the batch.")
     done: int = Field(ge=0, description="Articles stored durably so far.")

@@ -27,8 +27,8 @@ def serve(settings: Settings) -> None:
             port=settings.port,
             log_config=None,  # configure_logging already routes uvicorn's logs as JSON
             access_log=False,  # the request-context middleware logs each request
-            proxy_headers=True,
-            forwarded_allow_ips=settings.forwarded_allow_ips,
+            # X-Forwarded-For is read by the app, from IQTIBAS_TRUSTED_PROXIES only
+            proxy_headers=False,
             timeout_graceful_shutdown=30,
         )
     )

@@ -9,11 +9,13 @@ from index.answerer import Answer, Answerer, EmptyQuestionError
 from index.article import Article, InvalidArticleError
 from index.corpus import Corpus
 from index.filters import ArticleFilter
-from service.errors import ConflictError, InvalidInputError, NotFoundError, detail
+from service.cpu_share import CpuShare
+from service.errors import ApiError, InvalidInputError, NotFoundError, detail
 from service.jobs import JobQueue
 from service.schemas import (
     ArticleStatus,
     AskFilters,
+    AskLimits,
     AskRequest,
     AskResponse,
     Deleted,
@@ -28,13 +30,15 @@ from service.schemas import (
     Span,
 )
 from service.settings import Settings
-from service.writer import CorpusWriter
 
 
 class AskService:
-    def __init__(self, answerer: Answerer, max_question_characters: int) -> None:
+    def __init__(
+        self, answerer: Answerer, max_question_characters: int, cpu_share: CpuShare
+    ) -> None:
         self._answerer = answerer
         self._max_characters = max_question_characters
+        self._cpu_share = cpu_share
 
     def ask(self, request: AskRequest) -> AskResponse:
         if len(request.question) > self._max_characters:
@@ -49,9 +53,10 @@ class AskService:
                 ],
             )
         try:
-            answer = self._answerer.ask(
-                request.question, request.top_k, _article_filter(request.filters)
-            )
+            with self._cpu_share.question():
+                answer = self._answerer.ask(
+                    request.question, request.top_k, _article_filter(request.filters)
+                )
         except EmptyQuestionError:
             raise InvalidInputError(
                 "the question is empty",
@@ -91,14 +96,20 @@ def _ask_response(answer: Answer) -> AskResponse:
             for quote in answer.quotes
         ],
         took_ms=round(answer.took_ms, 3),
+        limits=AskLimits(
+            ignored_text=answer.limits.ignored_text,
+            untranslated_words=list(answer.limits.untranslated_words),
+        )
+        if answer.limits.applied
+        else None,
     )
 
 
 class DocumentService:
-    def __init__(self, corpus: Corpus, writer: CorpusWriter, jobs: JobQueue) -> None:
+    def __init__(self, corpus: Corpus, jobs: JobQueue, wait_seconds: float) -> None:
         self._corpus = corpus
-        self._writer = writer
         self._jobs = jobs
+        self._wait_seconds = wait_seconds
 
     def list(self, offset: int, limit: int) -> DocumentPage:
         # one view, so the page and the total describe the same state of the index
@@ -120,10 +131,16 @@ class DocumentService:
             **_summary(article).model_dump(), summary=article.summary, text=article.text
         )
 
-    def delete(self, doc_id: str) -> Deleted:
-        with self._jobs.direct_write():
-            if not self._writer.delete(doc_id):
-                raise NotFoundError(f"no article with id {doc_id!r}")
+    def delete(self, doc_id: str) -> Deleted | Job:
+        """Deleted once applied; the job (202) if changes queued before it take longer than
+        the wait. Never applied ahead of a change accepted before it."""
+        job = self._jobs.submit_delete(doc_id)
+        if not job.wait(self._wait_seconds):
+            return job.snapshot()
+        snapshot = job.snapshot()
+        _raise_if_failed(snapshot)
+        if snapshot.articles[0].status == "not_found":
+            raise NotFoundError(f"no article with id {doc_id!r}")
         return Deleted(id=doc_id, status="deleted")
 
 
@@ -140,23 +157,30 @@ def _summary(article: Article) -> DocumentSummary:
 
 
 class IngestService:
-    def __init__(self, writer: CorpusWriter, jobs: JobQueue, settings: Settings) -> None:
-        self._writer = writer
+    def __init__(self, jobs: JobQueue, settings: Settings) -> None:
         self._jobs = jobs
         self._max_batch = settings.max_batch_articles
         self._max_characters = settings.max_article_characters
         self._sync_batch = settings.sync_batch_articles
+        self._wait_seconds = settings.sync_write_wait_seconds
 
     def ingest(self, request: IngestRequest) -> IngestResult | Job:
-        """Stored now (IngestResult) for a small batch, else queued as a job (Job)."""
+        """Journalled and queued behind earlier changes; a small batch is waited for
+        (IngestResult once stored), a larger one or a long wait answers with the job."""
         articles = self.validate(request.documents)
-        if len(articles) > self._sync_batch:
-            return self._jobs.submit(articles).snapshot()
-        with self._jobs.direct_write():
-            states = self._writer.store(articles)
+        job = self._jobs.submit(articles)
+        if len(articles) > self._sync_batch or not job.wait(self._wait_seconds):
+            return job.snapshot()
+        snapshot = job.snapshot()
+        _raise_if_failed(snapshot)
         return IngestResult(
             status="stored",
-            articles=[ArticleStatus(id=doc_id, status=state) for doc_id, state in states],
+            articles=[
+                ArticleStatus(
+                    id=item.id, status="replaced" if item.status == "replaced" else "created"
+                )
+                for item in snapshot.articles
+            ],
         )
 
     def validate(self, documents: Sequence[DocumentIn]) -> list[Article]:
@@ -224,7 +248,7 @@ class IngestService:
                 )
             first_seen.setdefault(document.id, position)
         if clashes:
-            raise ConflictError(
+            raise ApiError(
                 "duplicate_ids",
                 "the batch names the same article id more than once, so which text to keep "
                 "is ambiguous; send each id once",
@@ -235,10 +259,19 @@ class IngestService:
         job = self._jobs.get(job_id)
         if job is None:
             raise NotFoundError(
-                f"no ingest job {job_id!r}; finished jobs are forgotten after a restart or "
-                "once many newer ones have finished"
+                f"no job {job_id!r}; finished jobs are forgotten once many newer ones have "
+                "finished (IQTIBAS_JOBS_KEPT)"
             )
         return job.snapshot()
+
+
+def _raise_if_failed(job: Job) -> None:
+    if job.status == "failed":
+        raise ApiError(
+            "write_failed",
+            f"the change could not be stored ({job.error}); nothing after the last durable "
+            f"commit group was kept; see GET /jobs/{job.job_id}",
+        )
 
 
 def _more(problems: Sequence[object]) -> str:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from ipaddress import ip_network
 from pathlib import Path
 
 from pydantic import BaseModel, Field, SecretStr, field_validator
@@ -170,6 +171,21 @@ class Settings(BaseSettings):
     )
     translation_min_similarity: float = Field(default=_TRANSLATION.min_similarity, ge=-1, le=1)
     transliterate_names: bool = Field(default=_TRANSLATION.transliterate)
+    max_translated_words: int = Field(
+        default=_TRANSLATION.max_words,
+        ge=0,
+        le=200,
+        description="English words of one question matched to Arabic corpus terms at most; "
+        "the rest match only as written, and the answer lists them (limits.untranslated_words). "
+        "Bounds the cost of a question of many unknown words.",
+    )
+    question_characters_read: int = Field(
+        default=_ANSWER.max_question_characters,
+        ge=20,
+        description="A question is read up to this many characters (cut at a word); the rest "
+        "is ignored and the answer says so (limits.ignored_text). Bounds the cost of a long "
+        "question; max_question_characters is the longest accepted at all.",
+    )
     word_cache_size: int = Field(
         default=20_000,
         ge=0,
@@ -199,7 +215,18 @@ class Settings(BaseSettings):
     max_question_characters: int = Field(default=1000, ge=1)
     max_article_characters: int = Field(default=500_000, ge=1)
     max_batch_articles: int = Field(default=1000, ge=1)
-    max_body_bytes: int = Field(default=50 * 1024 * 1024, ge=1024)
+    max_body_bytes: int = Field(
+        default=50 * 1024 * 1024,
+        ge=1024,
+        description="Largest request body of a document write; refused (413) while it streams.",
+    )
+    max_ask_body_bytes: int = Field(
+        default=256 * 1024,
+        ge=1024,
+        description="Largest request body of POST /ask and of any request that does not write "
+        "documents; refused (413) before it is parsed. Fits the largest valid question: 1,000 "
+        "characters and a filter of 1,000 ids of 200 ASCII characters.",
+    )
     rate_limit_per_minute: int = Field(default=600, ge=0, description="Per client; 0 is off.")
     log_level: str = "INFO"
     sync_batch_articles: int = Field(
@@ -209,10 +236,34 @@ class Settings(BaseSettings):
         "response (200); a larger batch becomes a background job (202).",
     )
     max_queued_jobs: int = Field(
-        default=8, ge=1, description="Ingest jobs waiting or running at once; more is a 409."
+        default=64,
+        ge=1,
+        description="Changes (ingest batches and deletes) queued or running at once; one more "
+        "is refused with 429 and a Retry-After.",
     )
     jobs_kept: int = Field(
-        default=100, ge=1, description="Finished ingest jobs kept in memory for GET /jobs/{id}."
+        default=100,
+        ge=1,
+        description="Finished changes whose outcome GET /jobs/{id} still reports, across restarts.",
+    )
+    ask_concurrency: int = Field(
+        default=0,
+        ge=0,
+        description="Questions computed at once (0: one per core); more wait their turn. "
+        "While a change is written, questions get one fewer so that the writer keeps a core.",
+    )
+    writer_share: float = Field(
+        default=0.5,
+        gt=0,
+        le=1,
+        description="While questions wait for a slot, the share of the time a running write "
+        "keeps its core; it steps aside between pieces of work for the rest (1: never).",
+    )
+    sync_write_wait_seconds: float = Field(
+        default=10.0,
+        ge=0,
+        description="How long a small write or a delete waits for its turn behind earlier "
+        "changes before answering 202 with its job instead.",
     )
     torch_threads: int = Field(
         default=1,
@@ -222,11 +273,19 @@ class Settings(BaseSettings):
         "per request oversubscribes the cores: on 2 busy cores, 2 made a question 10 times "
         "slower than 1, and an idle BLAS pool spinning beside torch doubled English latency.",
     )
-    forwarded_allow_ips: str = Field(
-        default="127.0.0.1",
-        description="Proxies trusted to set X-Forwarded-For (the client address that rate "
-        "limits count by); comma-separated, '*' for any.",
+    trusted_proxies: list[str] = Field(
+        default_factory=list,
+        description="Addresses or networks (CIDR) of the proxies trusted to set "
+        "X-Forwarded-For, the client address that rate limits and logs use; none by default, "
+        'so the peer address counts. A JSON list, e.g. ["10.0.0.0/8", "::1"].',
     )
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _known_networks(cls, value: list[str]) -> list[str]:
+        for network in value:
+            ip_network(network, strict=False)  # a ValueError names the bad entry
+        return value
 
 
 @lru_cache(maxsize=1)

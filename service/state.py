@@ -10,7 +10,9 @@ from collections.abc import Callable, Iterator
 
 from index.answerer import Answerer
 from service.auth import Authorizer
+from service.cpu_share import CpuShare, default_slots
 from service.errors import NotReadyError
+from service.job_journal import JobJournal
 from service.jobs import JobQueue
 from service.metrics import Gauge, Metrics
 from service.schemas import Readiness
@@ -28,11 +30,19 @@ class Services:
     def __init__(self, answerer: Answerer, settings: Settings) -> None:
         self.answerer = answerer
         self.corpus = answerer.corpus
-        self.writer = CorpusWriter(self.corpus)
-        self.jobs = JobQueue(self.writer, settings.max_queued_jobs, settings.jobs_kept)
-        self.ask = AskService(answerer, settings.max_question_characters)
-        self.documents = DocumentService(self.corpus, self.writer, self.jobs)
-        self.ingest = IngestService(self.writer, self.jobs, settings)
+        self.cpu_share = CpuShare(
+            settings.ask_concurrency or default_slots(), settings.writer_share
+        )
+        self.jobs = JobQueue(
+            CorpusWriter(self.corpus),
+            JobJournal(self.corpus.directory),
+            settings.max_queued_jobs,
+            settings.jobs_kept,
+            self.cpu_share,
+        )
+        self.ask = AskService(answerer, settings.max_question_characters, self.cpu_share)
+        self.documents = DocumentService(self.corpus, self.jobs, settings.sync_write_wait_seconds)
+        self.ingest = IngestService(self.jobs, settings)
 
 
 class AppState:

@@ -1,21 +1,17 @@
-"""The single writer. Adds and deletes run one at a time, so that two batches naming the same
-article cannot interleave: the change asked for last is the one kept."""
+"""The single writer: the write queue's worker (jobs.py) is its only caller, so that changes
+apply one at a time in the order accepted, and two naming the same article cannot interleave."""
 
 from __future__ import annotations
 
-import contextlib
-import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 
 from index.article import Article
-from index.corpus import Corpus, ProgressCallback
-from service.schemas import ArticleState
+from index.corpus import CommittedCallback, Corpus, ProgressCallback
 
 
 class CorpusWriter:
     def __init__(self, corpus: Corpus) -> None:
         self._corpus = corpus
-        self._lock = threading.Lock()
 
     @property
     def group_size(self) -> int:
@@ -27,34 +23,22 @@ class CorpusWriter:
         """How far threads that only write lower their priority."""
         return self._corpus.config.ingest.writer_niceness
 
-    @contextlib.contextmanager
-    def exclusive(self) -> Iterator[None]:
-        with self._lock:
-            yield
+    def existing(self, doc_ids: Sequence[str]) -> set[str]:
+        """Which of these ids are stored now."""
+        return set(self._corpus.get_many(list(doc_ids)))
 
     def store(
         self,
         articles: Sequence[Article],
         progress: ProgressCallback | None = None,
-        on_stored: Callable[[list[tuple[str, ArticleState]]], None] | None = None,
+        on_committed: CommittedCallback | None = None,
         keep_going: Callable[[], bool] | None = None,
-    ) -> list[tuple[str, ArticleState]]:
-        """Add or replace, in commit groups told to ``on_stored`` as each becomes durable;
-        returns every stored article. Call inside ``exclusive()``."""
-        # nobody else writes while the lock is held, so "existed" cannot go stale
-        existing = set(self._corpus.get_many([article.id for article in articles]))
-
-        def states(ids: list[str]) -> list[tuple[str, ArticleState]]:
-            return [(i, "replaced" if i in existing else "created") for i in ids]
-
-        def committed(ids: list[str]) -> None:
-            if on_stored is not None:
-                on_stored(states(ids))
-
-        return states(self._corpus.add(articles, progress, committed, keep_going))
+    ) -> list[str]:
+        """Add or replace, in commit groups told to ``on_committed`` as each becomes durable;
+        returns the ids committed (all of them unless ``keep_going`` said stop)."""
+        return self._corpus.add(articles, progress, on_committed, keep_going)
 
     def delete(self, doc_id: str) -> bool:
-        """Call inside ``exclusive()``."""
         return bool(self._corpus.delete([doc_id]))
 
     def passage_count(self, articles: Sequence[Article]) -> int:

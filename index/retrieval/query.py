@@ -51,6 +51,16 @@ class EncodedQuestion:
     latin_vectors: Matrix
 
 
+def _is_translatable(word: str) -> bool:
+    return is_latin(word) and len(word) > 2
+
+
+def untranslated_words(question: str, translation: TranslationConfig) -> list[str]:
+    """The English words of ``question`` past ``translation.max_words``: not translated."""
+    latin = [word for word in dict.fromkeys(words(question)) if _is_translatable(word)]
+    return latin[translation.max_words :]
+
+
 def encode_question(
     question: str, embedder: Embedder, lexical: bool, translation: TranslationConfig | None
 ) -> EncodedQuestion:
@@ -58,7 +68,9 @@ def encode_question(
         vector = embedder.encode_queries([question])[0]
         return EncodedQuestion(question, vector, [], [], np.zeros((0, vector.shape[0]), np.float32))
     question_words = list(dict.fromkeys(words(question)))
-    latin = [i for i, word in enumerate(question_words) if is_latin(word) and len(word) > 2]
+    latin = [i for i, word in enumerate(question_words) if _is_translatable(word)]
+    if translation is not None:
+        latin = latin[: translation.max_words]  # the cost cap; untranslated_words names the rest
     if translation is not None and latin:
         vector, word_vectors = embedder.encode_query_and_words(
             question, [question_words[i] for i in latin]

@@ -36,11 +36,24 @@ access_logger = logging.getLogger("iqtibas.access")
 error_logger = logging.getLogger("iqtibas.errors")
 
 
-def route_label(scope: Scope) -> str:
-    """The route template (bounded label set), never the raw path."""
+UNMATCHED_ROUTE = "unmatched"
+
+
+def route_label(scope: Scope, outer_root_path: str = "") -> str:
+    """The route template, never the raw path, so that the label has as many values as the
+    app has routes: ``/documents/{doc_id}``; a mounted app (``/static``) is its mount point
+    plus ``/{path}``; any path no route matched is ``unmatched``."""
     route: Any = scope.get("route")
     path = getattr(route, "path_format", None) or getattr(route, "path", None)
-    return path if isinstance(path, str) and path else "unmatched"
+    if isinstance(path, str) and path:
+        return path
+    # a Mount sets no "route" but extends root_path by its own (fixed) prefix
+    root_path = scope.get("root_path", "")
+    if isinstance(root_path, str) and root_path.startswith(outer_root_path):
+        mount = root_path[len(outer_root_path) :]
+        if mount:
+            return f"{mount}/{{path}}"
+    return UNMATCHED_ROUTE
 
 
 class RequestContextMiddleware:
@@ -55,6 +68,7 @@ class RequestContextMiddleware:
         incoming = Headers(scope=scope).get(REQUEST_ID_HEADER, "")
         request_id = incoming if _SAFE_REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
         token = request_id_var.set(request_id)
+        outer_root_path = scope.get("root_path", "")
         started = time.perf_counter()
         status = 500
         response_started = False
@@ -81,7 +95,8 @@ class RequestContextMiddleware:
                 await internal_error_response(scope)(scope, receive, send_with_headers)
         finally:
             seconds = time.perf_counter() - started
-            route = route_label(scope)
+            route = route_label(scope, outer_root_path)
+            # the metrics bound the method and status labels themselves
             self.metrics.observe_request(
                 scope["method"], route, status, seconds, scope.get(ERROR_CODE_SCOPE_KEY)
             )

@@ -57,7 +57,6 @@ class RateLimitMiddleware:
         if wait > 0:
             retry_after = str(max(1, math.ceil(wait)))
             await error_response(
-                429,
                 "rate_limited",
                 f"too many requests from this address; retry in {retry_after} s "
                 "(IQTIBAS_RATE_LIMIT_PER_MINUTE)",

@@ -34,15 +34,24 @@ DocIdPath = Annotated[
     ),
 ]
 
-_ACCEPTED: dict[int | str, dict[str, Any]] = {
-    202: {
-        "model": Job,
-        "description": "A batch larger than IQTIBAS_SYNC_BATCH_ARTICLES was queued as a job; "
-        "follow it at the Location, GET /jobs/{job_id}.",
-        "headers": {"Location": {"description": "/jobs/{job_id}", "schema": {"type": "string"}}},
-        "content": {"application/json": {"example": example_of(Job)}},
+
+def _accepted(description: str) -> dict[int | str, dict[str, Any]]:
+    return {
+        202: {
+            "model": Job,
+            "description": description,
+            "headers": {
+                "Location": {"description": "/jobs/{job_id}", "schema": {"type": "string"}}
+            },
+            "content": {"application/json": {"example": example_of(Job)}},
+        }
     }
-}
+
+
+def _job_response(job: Job) -> JSONResponse:
+    return JSONResponse(
+        job.model_dump(mode="json"), status_code=202, headers={"Location": f"/jobs/{job.job_id}"}
+    )
 
 
 @router.post(
@@ -50,22 +59,22 @@ _ACCEPTED: dict[int | str, dict[str, Any]] = {
     response_model=IngestResult,
     summary="Add or replace articles",
     description="Every article is validated first; if any is invalid the batch is refused "
-    "(422, naming it) and nothing is stored. A small batch is stored before the response (200, "
-    "durable). A larger one becomes a background job (202) whose progress only counts "
-    "articles already durable; questions keep being answered meanwhile.",
+    "(422, naming it) and nothing is stored. A valid batch is written to the write queue's "
+    "journal before any answer, and applied after every change accepted before it. A small "
+    "batch (at most IQTIBAS_SYNC_BATCH_ARTICLES) is waited for: 200 once durable. A larger one, "
+    "or a small one still waiting after IQTIBAS_SYNC_WRITE_WAIT_SECONDS, answers 202 with its "
+    "job, whose progress only counts articles already durable and which survives a restart. "
+    "429 with Retry-After when IQTIBAS_MAX_QUEUED_JOBS changes are waiting.",
     dependencies=[WriteAccess, JsonBody],
-    responses={**_ACCEPTED, **error_responses(400, 401, 403, 409, 413, 415, 422, 429, 503)},
+    responses={
+        **_accepted("Queued as a job; follow it at the Location, GET /jobs/{job_id}."),
+        **error_responses(400, 401, 403, 409, 413, 415, 422, 429, 500, 503),
+    },
     openapi_extra=access(Access.WRITE),
 )
 def add_documents(body: IngestRequest, service: IngestServiceDep) -> IngestResult | JSONResponse:
     result = service.ingest(body)
-    if isinstance(result, Job):
-        return JSONResponse(
-            result.model_dump(mode="json"),
-            status_code=202,
-            headers={"Location": f"/jobs/{result.job_id}"},
-        )
-    return result
+    return _job_response(result) if isinstance(result, Job) else result
 
 
 @router.get(
@@ -100,11 +109,16 @@ def get_document(doc_id: DocIdPath, service: DocumentServiceDep) -> Document:
     "/documents/{doc_id:path}",
     response_model=Deleted,
     summary="Delete an article",
-    description="Durable when answered. Refused (409) while an ingest job is queued or "
-    "running, so that the order of changes is the order they were asked in.",
+    description="Queued behind every change accepted before it, like an add. Durable when "
+    "answered 200; 202 with its job when earlier changes take longer than "
+    "IQTIBAS_SYNC_WRITE_WAIT_SECONDS (the job then reports deleted or not_found).",
     dependencies=[WriteAccess],
-    responses=error_responses(401, 403, 404, 409, 422, 429, 503),
+    responses={
+        **_accepted("Still queued behind earlier changes; follow it at the Location."),
+        **error_responses(401, 403, 404, 422, 429, 500, 503),
+    },
     openapi_extra=access(Access.WRITE),
 )
-def delete_document(doc_id: DocIdPath, service: DocumentServiceDep) -> Deleted:
-    return service.delete(doc_id)
+def delete_document(doc_id: DocIdPath, service: DocumentServiceDep) -> Deleted | JSONResponse:
+    result = service.delete(doc_id)
+    return _job_response(result) if isinstance(result, Job) else result

@@ -15,10 +15,10 @@ router = APIRouter(tags=["operations"])
 _METRICS_EXAMPLE = (
     "# HELP iqtibas_http_requests_total HTTP requests answered.\n"
     "# TYPE iqtibas_http_requests_total counter\n"
-    'iqtibas_http_requests_total{method="POST",route="/ask",status="200"} 42\n'
+    'iqtibas_http_requests_total{method="POST",route="/ask",status="200"} 42.0\n'
     "# HELP iqtibas_articles_indexed Articles in the index.\n"
     "# TYPE iqtibas_articles_indexed gauge\n"
-    "iqtibas_articles_indexed 12\n"
+    "iqtibas_articles_indexed 12.0\n"
 )
 _METRICS_RESPONSE: dict[int | str, dict[str, Any]] = {
     200: {
@@ -28,8 +28,10 @@ _METRICS_RESPONSE: dict[int | str, dict[str, Any]] = {
 }
 
 
+# async: answered on the event loop itself, so that it never queues for a worker thread
+# behind slow requests, and it touches nothing that takes a lock
 @router.get("/health", response_model=Health, summary="The process is alive")
-def health() -> Health:
+async def health() -> Health:
     return Health(status="ok")
 
 
@@ -47,9 +49,13 @@ def ready(state: StateDep) -> Readiness:
     "/metrics",
     response_class=PlainTextResponse,
     summary="Prometheus metrics",
-    description="Requests by route and status, latency histogram, errors by code, articles, "
-    "chunks and sentences indexed, ingest jobs by status.",
+    description="Requests by method, route template and status, latency histogram, errors by "
+    "code, articles, chunks and sentences indexed, ingest jobs by status. Every label has a "
+    "bounded set of values: methods other than the standard ones count as `other`, paths no "
+    "route matches as `unmatched`.",
     responses=_METRICS_RESPONSE,
 )
 def metrics(state: StateDep) -> PlainTextResponse:
+    # in a worker thread: the gauges read the store's counts (a SQLite read snapshot, which
+    # does not wait for writers) and the job counts; rendering itself holds no lock
     return PlainTextResponse(state.metrics.render(state.gauges()), media_type=CONTENT_TYPE)

@@ -15,9 +15,10 @@ router = APIRouter(tags=["documents"])
 @router.get(
     "/jobs/{job_id}",
     response_model=Job,
-    summary="Progress of an ingest job",
-    description="Articles reported created or replaced are durable. Jobs are kept in memory: "
-    "a restart forgets them (not the articles they stored).",
+    summary="Progress of a queued change (an ingest batch or a delete)",
+    description="Articles reported created, replaced or deleted are durable. Jobs are "
+    "journalled: a restart resumes unfinished ones in order, and the newest "
+    "IQTIBAS_JOBS_KEPT finished ones are still reported.",
     dependencies=[ReadAccess],
     responses=error_responses(401, 404, 422, 429, 503),
     openapi_extra=access(Access.READ),

@@ -25,6 +25,13 @@ const intro = document.getElementById("intro");
 const announcer = document.getElementById("announcer");
 const indexStatus = document.getElementById("index-status");
 const dialog = document.getElementById("article-dialog");
+const keyForm = document.getElementById("key-form");
+const keyInput = document.getElementById("access-key");
+const keyMessage = document.getElementById("key-message");
+
+// A server with a read key (IQTIBAS_READ_API_KEY) answers 401 until the page sends it: the
+// page asks once and keeps the key for this tab only (sessionStorage, never localStorage).
+const KEY_STORAGE = "iqtibas.accessKey";
 
 let turnCount = 0;
 
@@ -70,6 +77,47 @@ function announce(message) {
   }, 60);
 }
 
+// --- the access key -----------------------------------------------------------------------
+
+function accessKey() {
+  try {
+    return window.sessionStorage.getItem(KEY_STORAGE) || "";
+  } catch {
+    return ""; // storage disabled: the key is asked for again
+  }
+}
+
+function storeKey(key) {
+  try {
+    if (key) window.sessionStorage.setItem(KEY_STORAGE, key);
+    else window.sessionStorage.removeItem(KEY_STORAGE);
+  } catch {
+    // storage disabled: nothing to keep
+  }
+}
+
+function askForKey(message) {
+  keyMessage.textContent = message;
+  keyForm.hidden = false;
+  keyInput.focus();
+}
+
+keyForm.addEventListener("submit", (event) => {
+  event.preventDefault();
+  const key = keyInput.value.trim();
+  if (!key) {
+    keyInput.setAttribute("aria-invalid", "true");
+    keyInput.focus();
+    return;
+  }
+  keyInput.removeAttribute("aria-invalid");
+  storeKey(key);
+  keyInput.value = "";
+  keyForm.hidden = true;
+  announce("Access key saved for this tab. Ask again.");
+  input.focus();
+});
+
 // --- the API ------------------------------------------------------------------------------
 
 class ApiError extends Error {
@@ -88,12 +136,14 @@ async function requestJson(path, { method = "GET", body, timeoutMs = READ_TIMEOU
   const controller = new AbortController();
   const timer = window.setTimeout(() => controller.abort(), timeoutMs);
   let response;
+  const key = accessKey();
+  const headers = { Accept: "application/json" };
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  if (key) headers.Authorization = `Bearer ${key}`;
   try {
     response = await fetch(path, {
       method,
-      headers: body === undefined
-        ? { Accept: "application/json" }
-        : { Accept: "application/json", "Content-Type": "application/json" },
+      headers,
       body: body === undefined ? undefined : JSON.stringify(body),
       signal: controller.signal,
       cache: "no-store",
@@ -129,6 +179,12 @@ async function requestJson(path, { method = "GET", body, timeoutMs = READ_TIMEOU
     data = null;
   }
   const requestId = response.headers.get("X-Request-ID");
+  if (response.status === 401) {
+    storeKey(""); // a key that was refused is not sent again
+    askForKey(key
+      ? "The access key was not accepted. Enter the right key, then try again."
+      : "This server needs an access key to answer. Enter it, then try again.");
+  }
   if (!response.ok) {
     const error = data && typeof data === "object" && data.error && typeof data.error === "object"
       ? data.error
@@ -403,6 +459,7 @@ function renderError(container, error, retry) {
     bad_response: "The answer could not be read",
   };
   let title = titles[error.kind] || "The service could not answer";
+  if (error.status === 401) title = "An access key is needed";
   if (error.status === 429) title = "Too many questions at once";
   if (error.status === 503) title = "The service is not ready yet";
 
@@ -419,6 +476,9 @@ function renderError(container, error, retry) {
           : "Try again in a moment.",
       }),
     );
+  }
+  if (error.status === 401) {
+    box.append(el("p", { className: "error-hint", text: "Enter the key above, then press Try again." }));
   }
   if (error.details.length) {
     const list = el("ul", { className: "error-details" });

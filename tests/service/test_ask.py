@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.service.conftest import ClientFactory, assert_error
+from index.answerer import Answerer
+from service.bootstrap import answer_config
+from tests.service.conftest import ClientFactory, assert_error, make_settings
 
 WEATHER_SENTENCE = "أعلنت هيئة الأرصاد الجوية المصرية أن درجات الحرارة في القاهرة ستصل إلى 43 درجة مئوية يوم الخميس."
 SPACE_SENTENCE = (
@@ -147,7 +150,7 @@ def test_an_unpaired_surrogate_is_422_not_a_crash(client: TestClient) -> None:
 
 def test_a_whitespace_question_gets_a_plain_message(client: TestClient) -> None:
     error = assert_error(client.post("/ask", json={"question": "  "}), 422)
-    assert error["message"] == "the question is empty or only spaces"
+    assert error["message"] == "the question is empty or only spaces or zero-width characters"
 
 
 @pytest.mark.parametrize(
@@ -182,3 +185,25 @@ def test_json_with_a_charset_or_a_json_suffix_is_accepted(client: TestClient) ->
             "/ask", content=b'{"question": "x"}', headers={"Content-Type": content_type}
         )
         assert response.status_code == 200, response.text
+
+
+def test_a_long_question_is_answered_with_what_the_cost_caps_left_out(
+    make_client: ClientFactory, answerer: Answerer, tmp_path: Path
+) -> None:
+    caps = {"question_characters_read": 60, "max_translated_words": 3}
+    configured = Answerer(answerer.corpus, answer_config(make_settings(tmp_path, **caps)))
+    client = make_client(configured, **caps)
+    question = "cairo temperature thursday " + "unknownword " * 20 + "tail"
+    body = client.post("/ask", json={"question": question}).json()
+    assert body["question"] == question
+    limits = body["limits"]
+    assert limits["ignored_text"].endswith("unknownword tail")
+    assert limits["untranslated_words"] == ["unknownword"]
+    # an ordinary question carries no limits at all
+    assert "limits" not in client.post("/ask", json={"question": "القاهرة"}).json()
+
+
+def test_the_limits_are_in_the_published_schema(client: TestClient) -> None:
+    schema = client.get("/openapi.json").json()["components"]["schemas"]
+    assert set(schema["AskLimits"]["properties"]) == {"ignored_text", "untranslated_words"}
+    assert "limits" in schema["AskResponse"]["properties"]

@@ -29,7 +29,7 @@ from tests.service.browser_support import (
     serve_in_process,
     serve_in_thread,
 )
-from tests.service.conftest import AUTH, WRITE_KEY, make_settings
+from tests.service.conftest import AUTH, READ_KEY, WRITE_KEY, make_settings
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 expect = playwright_api.expect
@@ -530,3 +530,97 @@ def test_a_question_about_something_absent_is_not_answered(
     assert direction(related.first.locator("mark")) == "rtl"
     screenshot(page, "unanswerable.png")
     watch.check()
+
+
+# --- a server with a read key, and the API docs ----------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def read_key_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The fast server, but reads need IQTIBAS_READ_API_KEY."""
+    directory = tmp_path_factory.mktemp("chat-page-read-key")
+    corpus = Corpus(directory / "index", HashingEmbedder(), CorpusConfig())
+    corpus.add(load_fixture_articles())
+    app = create_app(make_settings(directory, read_api_key=READ_KEY), answerer=Answerer(corpus))
+    try:
+        with serve_in_thread(app) as base_url:
+            yield base_url
+    finally:
+        corpus.close()
+
+
+def test_with_a_read_key_the_page_asks_for_it_once_and_sends_it(
+    browser: Any, read_key_server: str
+) -> None:
+    opened = _open(browser, read_key_server)
+    page, watch = next(opened)
+    try:
+        sent: list[str | None] = []
+        page.on(
+            "request",
+            lambda request: (
+                sent.append(request.headers.get("authorization"))
+                if request.url.endswith("/ask")
+                else None
+            ),
+        )
+        key_form = page.locator("#key-form")
+        expect(key_form).to_be_hidden()
+
+        # without a key: a clear message, and the page asks for the key
+        turn = ask(page, "space probe entered orbit")
+        expect(turn.locator(".error-title")).to_have_text("An access key is needed")
+        expect(key_form).to_be_visible()
+        expect(page.locator("#key-message")).to_contain_text("needs an access key")
+        expect(page.get_by_label("Access key")).to_be_focused()
+
+        # a wrong key is refused and asked for again
+        page.get_by_label("Access key").fill("not-the-key")
+        page.get_by_role("button", name="Use this key").click()
+        expect(key_form).to_be_hidden()
+        turn = ask(page, "space probe entered orbit")
+        expect(page.locator("#key-message")).to_contain_text("was not accepted")
+        assert sent[-1] == "Bearer not-the-key"
+
+        # the right key answers, from Try again and from then on
+        page.get_by_label("Access key").fill(READ_KEY)
+        page.get_by_label("Access key").press("Enter")
+        expect(key_form).to_be_hidden()
+        turn.get_by_role("button", name="Try again").click()
+        expect(first_card(turn).locator("mark")).to_contain_text("space probe")
+        assert sent[-1] == f"Bearer {READ_KEY}"
+        assert page.evaluate("sessionStorage.getItem('iqtibas.accessKey')") == READ_KEY
+        assert page.evaluate("localStorage.length") == 0
+
+        # kept for the tab: a reload asks nothing
+        page.reload()
+        turn = ask(page, "space probe entered orbit")
+        expect(first_card(turn).locator("mark")).to_contain_text("space probe")
+        expect(key_form).to_be_hidden()
+        watch.check()
+    finally:
+        opened.close()
+
+
+def test_the_api_docs_work_offline_under_the_strict_policy(browser: Any, fast_server: str) -> None:
+    response = httpx.get(f"{fast_server}/docs")
+    policy = response.headers["content-security-policy"]
+    directives = {part.split()[0]: part.split()[1:] for part in policy.split(";") if part.strip()}
+    assert directives["script-src"] == ["'self'"] and directives["style-src"] == ["'self'"]
+    assert "://" not in response.text
+    context = browser.new_context(base_url=fast_server)
+    try:
+        page = context.new_page()
+        watch = PageWatch(fast_server)
+        watch.attach(page)
+        # nothing outside the app can load: a page that needed a CDN would stay empty
+        context.route(
+            re.compile(r"^(?!" + re.escape(fast_server) + ")"), lambda route: route.abort()
+        )
+        page.goto("/docs")
+        expect(page.locator(".swagger-ui .info .title")).to_contain_text("Iqtibas", timeout=30_000)
+        expect(page.locator(".opblock-summary-path").first).to_be_visible()
+        expect(page.get_by_text("/ask", exact=True).first).to_be_visible()
+        watch.check()
+    finally:
+        context.close()

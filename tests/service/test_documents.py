@@ -239,7 +239,7 @@ def test_a_large_batch_becomes_a_job_that_reports_durable_progress(
         reopened.close()
 
 
-def test_writes_that_would_overtake_a_job_are_409(
+def test_writes_behind_a_job_queue_in_order_and_a_full_queue_is_429(
     make_client: ClientFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import threading
@@ -254,24 +254,32 @@ def test_writes_that_would_overtake_a_job_are_409(
         return original(self, articles, *arguments)
 
     monkeypatch.setattr(CorpusWriter, "store", slow_store)
-    client = make_client(sync_batch_articles=2, max_queued_jobs=2)
+    client = make_client(sync_batch_articles=2, max_queued_jobs=4, sync_write_wait_seconds=0.2)
     first = _post(client, [_article(n) for n in range(3)]).json()["job_id"]
     try:
-        error = assert_error(_post(client, [RAIN]), 409, "ingest_in_progress")
-        assert error["details"][0]["loc"] == ["jobs", first]
-        assert_error(
-            client.delete("/documents/ar-weather", headers=AUTH), 409, "ingest_in_progress"
-        )
-        second = _post(client, [_article(n, "second") for n in range(3)])
-        assert second.status_code == 202
-        assert_error(_post(client, [_article(n, "third") for n in range(3)]), 409, "job_queue_full")
+        # asked after the job, so applied after it: queued, never refused for being busy
+        newer = {**_article(0), "text": "نص أحدث للمقال الأول."}
+        replace = _post(client, [newer])
+        assert replace.status_code == 202 and replace.headers["Location"].startswith("/jobs/")
+        delete = client.delete("/documents/batch-001", headers=AUTH)
+        assert delete.status_code == 202 and delete.json()["kind"] == "delete"
+        assert _post(client, [_article(n, "second") for n in range(3)]).status_code == 202
+        full = assert_error(_post(client, [RAIN]), 429, "write_queue_full")
+        assert full["details"][0]["loc"] == ["jobs", first]
+        assert int(_post(client, [RAIN]).headers["Retry-After"]) >= 1
         # questions are answered meanwhile
         assert client.post("/ask", json={"question": "القاهرة"}).status_code == 200
     finally:
         release.set()
     assert _wait_for_job(client, first)["status"] == "succeeded"
-    assert _wait_for_job(client, second.json()["job_id"])["status"] == "succeeded"
+    replaced = _wait_for_job(client, replace.json()["job_id"])
+    assert replaced["articles"] == [{"id": "batch-000", "status": "replaced"}]
+    assert client.get("/documents/batch-000").json()["text"] == "نص أحدث للمقال الأول."
+    deleted = _wait_for_job(client, delete.json()["job_id"])
+    assert deleted["articles"] == [{"id": "batch-001", "status": "deleted"}]
+    assert client.get("/documents/batch-001").status_code == 404
     assert _post(client, [RAIN]).status_code == 200
+    assert_error(client.delete("/documents/no-such-article", headers=AUTH), 404, "not_found")
 
 
 def test_a_failing_job_reports_what_was_stored(

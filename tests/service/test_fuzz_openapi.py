@@ -14,6 +14,7 @@ from pathlib import Path
 
 import schemathesis
 from hypothesis import HealthCheck, settings
+from starlette.types import Receive, Scope, Send
 
 from index.answerer import Answerer
 from index.corpus import Corpus
@@ -36,7 +37,22 @@ _APP = create_app(
     answerer=Answerer(_CORPUS),
 )
 
-schema = schemathesis.openapi.from_asgi("/openapi.json", _APP)
+
+async def _app_without_lifespan(scope: Scope, receive: Receive, send: Send) -> None:
+    """The app, its lifespan acknowledged but not run: schemathesis starts and stops the
+    lifespan around every call, and stopping closes the write queue for good (as it should
+    when a server stops); it is closed once, at exit."""
+    if scope["type"] != "lifespan":
+        await _APP(scope, receive, send)
+        return
+    while True:
+        message = await receive()
+        await send({"type": f"{message['type']}.complete"})
+        if message["type"] == "lifespan.shutdown":
+            return
+
+
+schema = schemathesis.openapi.from_asgi("/openapi.json", _app_without_lifespan)
 
 
 def _clean_up() -> None:

@@ -1,4 +1,4 @@
-"""Request ids, structured logs, security headers and CORS."""
+"""Request ids, structured logs, security headers, CORS and HEAD."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from service.logging_setup import JsonFormatter
-from tests.service.conftest import ClientFactory
+from tests.service.conftest import READ_KEY, ClientFactory, assert_error
 
 
 def test_a_safe_request_id_is_echoed_and_an_unsafe_one_replaced(client: TestClient) -> None:
@@ -104,3 +104,64 @@ def test_cors_allows_only_the_configured_origins(make_client: ClientFactory) -> 
     assert preflight.status_code == 200
     other = client.get("/health", headers={"Origin": "https://evil.example"})
     assert "access-control-allow-origin" not in other.headers
+
+
+def test_a_foreign_cors_preflight_is_refused_in_the_json_error_shape(
+    make_client: ClientFactory,
+) -> None:
+    client = make_client(cors_origins=["https://chat.example"])
+    refused = client.options(
+        "/ask",
+        headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "POST"},
+    )
+    error = assert_error(refused, 400, "cors_refused")
+    assert "origin" in error["message"]
+    assert "access-control-allow-origin" not in refused.headers
+    assert refused.headers["x-request-id"]
+    bad_method = client.options(
+        "/ask",
+        headers={"Origin": "https://chat.example", "Access-Control-Request-Method": "PUT"},
+    )
+    assert "method" in assert_error(bad_method, 400, "cors_refused")["message"]
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/",
+        "/health",
+        "/ready",
+        "/metrics",
+        "/documents",
+        "/documents/ar-weather",
+        "/openapi.json",
+        "/docs",
+        "/static/app.js",
+        "/docs/assets/swagger-ui.css",
+    ],
+)
+def test_head_answers_like_get_without_a_body(client: TestClient, path: str) -> None:
+    get = client.get(path)
+    head = client.head(path)
+    assert get.status_code == 200, get.text
+    assert head.status_code == 200
+    assert head.content == b""
+    assert head.headers["content-type"] == get.headers["content-type"]
+    if "content-length" in get.headers and path != "/metrics":  # metrics move between calls
+        assert head.headers["content-length"] == get.headers["content-length"]
+    assert head.headers["x-request-id"]
+
+
+def test_head_follows_the_rules_of_get(make_client: ClientFactory) -> None:
+    client = make_client(read_api_key=READ_KEY)
+    # the read key is checked as for GET; an error to HEAD has its headers and no body
+    unauthorized = client.head("/documents")
+    assert unauthorized.status_code == 401 and unauthorized.content == b""
+    assert unauthorized.headers["www-authenticate"].startswith("Bearer")
+    assert unauthorized.headers["content-type"] == "application/json"
+    allowed = client.head("/documents", headers={"Authorization": f"Bearer {READ_KEY}"})
+    assert allowed.status_code == 200 and allowed.content == b""
+    assert client.head("/no/such/page").status_code == 404
+    refused = client.head("/ask")
+    assert refused.status_code == 405
+    assert refused.headers["allow"] == "POST"
