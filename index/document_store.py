@@ -58,6 +58,7 @@ CREATE TABLE IF NOT EXISTS removed (
 CREATE INDEX IF NOT EXISTS removed_by_generation ON removed(generation);
 """
 _ARTICLE_COLUMNS = "doc_id, title, text, lang, url, published, source, summary"
+WAL_CHECKPOINT_PAGES = 16_000
 
 
 def to_blob(vector: np.ndarray) -> bytes:
@@ -87,6 +88,11 @@ class DocumentStore:
         connection.execute("PRAGMA synchronous=FULL")
         connection.execute("PRAGMA foreign_keys=ON")
         connection.execute("PRAGMA busy_timeout=30000")
+        # A commit group dirties pages all over the term statistics and the lexicon, more
+        # of them as the vocabulary grows; checkpointing every 64 MB of WAL instead of every
+        # 4 MB copies each page once for many commits instead of once for every one or two
+        # (ingest at 40,000 articles: 154 articles/s instead of 136; scale report)
+        connection.execute(f"PRAGMA wal_autocheckpoint={WAL_CHECKPOINT_PAGES}")
         return connection
 
     def close(self) -> None:
