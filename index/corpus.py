@@ -137,6 +137,7 @@ class Corpus:
     def close(self) -> None:
         if self._closed:
             return
+        self._pipeline.close()
         self.wait_for_upkeep()
         if self._live.changes_since_snapshot:
             self.persist()

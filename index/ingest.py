@@ -62,6 +62,19 @@ class IngestPipeline:
         self._embedder = embedder
         self.config = config
         self._after_commit = after_commit
+        # one commit thread for the pipeline's life, not one per call: a thread keeps its
+        # SQLite read connection (store.snapshot) and that connection's cached pages, so a
+        # small write does not open a connection and read the B-tree interiors again
+        self._committer = ThreadPoolExecutor(
+            max_workers=1,
+            thread_name_prefix="iqtibas-commit",
+            initializer=lower_current_thread_priority,
+            initargs=(config.writer_niceness,),
+        )
+
+    def close(self) -> None:
+        """Wait for a commit in flight and end the commit thread."""
+        self._committer.shutdown(wait=True)
 
     def add(
         self,
@@ -83,24 +96,17 @@ class IngestPipeline:
         # lexicon terms embedded by this call: a group in flight has not committed its own
         claimed: set[str] = set()
         pending: Future[None] | None = None
+        committer = self._committer
         with (
             ThreadPoolExecutor(
-                max_workers=1,
-                thread_name_prefix="iqtibas-commit",
+                max_workers=self.config.encode_workers,
+                thread_name_prefix="iqtibas-encode",
                 initializer=lower_current_thread_priority,
                 initargs=(self.config.writer_niceness,),
-            ) as committer,
-            (
-                ThreadPoolExecutor(
-                    max_workers=self.config.encode_workers,
-                    thread_name_prefix="iqtibas-encode",
-                    initializer=lower_current_thread_priority,
-                    initargs=(self.config.writer_niceness,),
-                )
-                if self.config.encode_workers > 1
-                else contextlib.nullcontext()  # one worker: the calling thread encodes
-            ) as encoders,
-        ):
+            )
+            if self.config.encode_workers > 1
+            else contextlib.nullcontext()  # one worker: the calling thread encodes
+        ) as encoders:
             try:
                 for begin in range(0, len(unique), step):
                     if keep_going is not None and not keep_going():
@@ -123,8 +129,10 @@ class IngestPipeline:
                 if pending is not None:
                     pending.result()
             except BaseException:
-                if pending is not None:
-                    pending.cancel()
+                if pending is not None and not pending.cancel():
+                    # a group already committing finishes before this call gives up
+                    with contextlib.suppress(BaseException):
+                        pending.result()
                 raise
         return committed
 

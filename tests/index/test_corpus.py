@@ -1,3 +1,4 @@
+import threading
 from pathlib import Path
 
 import pytest
@@ -103,3 +104,20 @@ class _ShiftedEmbedder(HashingEmbedder):
 
     def fingerprint_vector(self) -> list[float]:
         return list(reversed(super().fingerprint_vector()))
+
+
+def test_repeated_small_writes_reuse_one_commit_thread_and_its_connection(
+    small_corpus: Corpus,
+) -> None:
+    """A write used to start a commit thread of its own, which opened (and kept) another
+    SQLite read connection: a long-running service leaked one per write."""
+
+    def commit_threads() -> set[threading.Thread]:
+        return {t for t in threading.enumerate() if t.name.startswith("iqtibas-commit")}
+
+    small_corpus.add([Article.create(id="warm", text="جملة أولى.")])
+    connections, threads = len(small_corpus._store._readers), commit_threads()
+    for number in range(5):
+        small_corpus.add([Article.create(id=f"small-{number}", text=f"جملة رقم {number}.")])
+    assert len(small_corpus._store._readers) == connections
+    assert commit_threads() == threads

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import statistics
 import threading
 import time
 from collections.abc import Iterator
@@ -204,19 +205,21 @@ def test_health_stays_fast_while_oversized_bodies_without_a_key_stream_in(
     uploaders = [threading.Thread(target=upload, daemon=True) for _ in range(3)]
     for uploader in uploaders:
         uploader.start()
-    slowest = 0.0
+    durations: list[float] = []
     try:
         with httpx.Client(base_url=f"http://{live_server}") as client:
             time.sleep(0.2)  # the uploads are under way
             for _ in range(20):
                 started = time.perf_counter()
                 assert client.get("/health").status_code == 200
-                slowest = max(slowest, time.perf_counter() - started)
+                durations.append(time.perf_counter() - started)
                 time.sleep(0.02)
     finally:
         stop.set()
         for uploader in uploaders:
             uploader.join(30)
-    # generous against a loaded machine; a server parsing the bodies took seconds
-    assert slowest < 0.5, f"/health took {slowest:.3f} s"
+    # the bound on the typical answer, and a generous one on the slowest against a
+    # loaded machine; a server parsing the bodies took seconds
+    assert statistics.median(durations) < 0.1, f"/health took {durations} s"
+    assert max(durations) < 0.5, f"/health took {max(durations):.3f} s"
     assert answers and all(line == b"HTTP/1.1 401 Unauthorized" for line in answers)
