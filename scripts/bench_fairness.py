@@ -102,7 +102,7 @@ def main() -> None:
         "--setting",
         action="append",
         default=[],
-        help="NAME=VALUE for the server (IQTIBAS_NAME), e.g. ASK_CONCURRENCY=8; repeatable",
+        help="NAME=VALUE for the server (IQTIBAS_NAME), e.g. INDEX__WRITER_NICENESS=0; repeatable",
     )
     arguments = parser.parse_args()
     paragraphs, by_language = load_xquad(arguments.data_dir, 0, 0)

@@ -22,7 +22,6 @@ from typing import Literal
 
 from index.article import Article
 from index.thread_priority import lower_current_thread_priority
-from service.cpu_share import CpuShare, default_slots
 from service.errors import ApiError, detail
 from service.job_journal import UNFINISHED, JobJournal, JournalRow
 from service.schemas import Job, JobArticle, JobArticleState, JobStatus
@@ -153,10 +152,8 @@ class JobQueue:
         journal: JobJournal,
         max_active: int,
         kept: int,
-        cpu_share: CpuShare | None = None,
     ) -> None:
         self._writer = writer
-        self._cpu_share = cpu_share or CpuShare(default_slots())
         self._journal = journal
         self._max_active = max_active
         self._kept = kept
@@ -263,11 +260,10 @@ class JobQueue:
             if self._stopping.is_set():
                 break
             try:
-                with self._cpu_share.writing():
-                    if job.kind == "delete":
-                        self._delete(job)
-                    else:
-                        self._add(job)
+                if job.kind == "delete":
+                    self._delete(job)
+                else:
+                    self._add(job)
             except Exception as error:  # the worker must outlive any one change
                 logger.exception("write failed", extra={"job_id": job.id})
                 self._finish(job, "failed", f"{type(error).__name__}: {error}")
@@ -290,12 +286,8 @@ class JobQueue:
             job.stored([(i, "replaced" if i in existed else "created") for i in ids])
             self._journal.progress(job.id, job.states(), job.passages_done)
 
-        def progress(passages: int) -> None:
-            job.advance(passages)
-            self._cpu_share.pace()  # between encode pieces: questions get their turn
-
         committed = self._writer.store(
-            articles, progress, stored, lambda: not self._stopping.is_set()
+            articles, job.advance, stored, lambda: not self._stopping.is_set()
         )
         if committed:
             rate = len(committed) / max(time.monotonic() - started, 1e-3)

@@ -9,7 +9,6 @@ from index.answerer import Answer, Answerer, EmptyQuestionError
 from index.article import Article, InvalidArticleError
 from index.corpus import Corpus
 from index.filters import ArticleFilter
-from service.cpu_share import CpuShare
 from service.errors import ApiError, InvalidInputError, NotFoundError, detail
 from service.jobs import JobQueue
 from service.schemas import (
@@ -33,12 +32,9 @@ from service.settings import Settings
 
 
 class AskService:
-    def __init__(
-        self, answerer: Answerer, max_question_characters: int, cpu_share: CpuShare
-    ) -> None:
+    def __init__(self, answerer: Answerer, max_question_characters: int) -> None:
         self._answerer = answerer
         self._max_characters = max_question_characters
-        self._cpu_share = cpu_share
 
     def ask(self, request: AskRequest) -> AskResponse:
         if len(request.question) > self._max_characters:
@@ -53,10 +49,9 @@ class AskService:
                 ],
             )
         try:
-            with self._cpu_share.question():
-                answer = self._answerer.ask(
-                    request.question, request.top_k, _article_filter(request.filters)
-                )
+            answer = self._answerer.ask(
+                request.question, request.top_k, _article_filter(request.filters)
+            )
         except EmptyQuestionError:
             raise InvalidInputError(
                 "the question is empty",

