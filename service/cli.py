@@ -80,6 +80,13 @@ def format_answer(answer: Answer) -> str:
             f"    — {quote.title or quote.doc_id} · doc {quote.doc_id} · "
             f"characters {quote.start}-{quote.end} · score {quote.score:.3f}"
         )
+    if answer.limits.ignored_text:
+        lines.append(
+            f"(not read, past the question length processed: {answer.limits.ignored_text!r})"
+        )
+    if answer.limits.untranslated_words:
+        words = ", ".join(answer.limits.untranslated_words)
+        lines.append(f"(not translated, past the words translated per question: {words})")
     return "\n".join(lines)
 
 

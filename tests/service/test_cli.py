@@ -130,3 +130,18 @@ def test_an_unknown_embedding_backend_is_a_one_line_settings_error(
     error = capsys.readouterr().err
     assert "IQTIBAS_EMBEDDING_BACKEND='tensorflow'" in error and "openvino" in error
     assert "Traceback" not in error
+
+
+def test_the_text_answer_says_what_the_cost_caps_left_out() -> None:
+    from index.answerer import Answer, QuestionLimits
+
+    answer = Answer(
+        question="Who?",
+        answerable=False,
+        quotes=[],
+        took_ms=1.0,
+        ranked_doc_ids=[],
+        limits=QuestionLimits(ignored_text="and the rest", untranslated_words=("ceasefire",)),
+    )
+    text = format_answer(answer)
+    assert "'and the rest'" in text and "ceasefire" in text
