@@ -327,6 +327,10 @@ class JobQueue:
                 len(left),
                 sum(len(job.pending_ids()) for job in left),
             )
+        if self._worker is not None and self._worker.is_alive():
+            # a commit group outlived the wait: it still records its progress when done
+            logger.warning("the writer is still committing; the journal stays open")
+            return
         self._journal.close()
 
 

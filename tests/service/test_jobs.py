@@ -194,3 +194,23 @@ def test_reading_jobs_never_waits_for_admission_or_the_writer(
     submitter.join(10)
     assert _wait(queue, running.id) == "succeeded"
     queue.close()
+
+
+def test_a_commit_that_outlives_the_stop_still_records_its_progress(
+    small_corpus: Corpus, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    held = _HeldCommits(monkeypatch)
+    queue = _queue(small_corpus)
+    job = queue.submit(_articles(3, "late"))
+    assert held.entered.wait(10)
+    queue.close(timeout=0.05)  # gives up waiting while the group is still committing
+    held.release.set()
+    journal = JobJournal(small_corpus.directory)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        (row,) = journal.rows()
+        if set(row.states.values()) == {"created"}:
+            break
+        time.sleep(0.01)
+    assert row.job_id == job.id and set(row.states.values()) == {"created"}
+    journal.close()
