@@ -29,6 +29,7 @@ from typing import Any
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_http import percentile
 from bench_throughput import load_xquad
 from served import ROOT, Server
 
@@ -83,11 +84,6 @@ def _ingest(url: str, articles: list[dict[str, str]]) -> float:
             if status not in ("queued", "running"):
                 raise RuntimeError(f"job {job_id} ended {status}")
             time.sleep(0.05)
-
-
-def _percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
 def main() -> None:
@@ -150,9 +146,9 @@ def main() -> None:
                 "ingest_alone_articles_per_s": round(arguments.articles / ingest_alone_s, 2),
                 "ingest_under_askers_articles_per_s": round(arguments.articles / ingest_busy_s, 2),
                 "askers_alone_p50_ms": round(statistics.median(alone), 1),
-                "askers_alone_p95_ms": round(_percentile(alone, 0.95), 1),
+                "askers_alone_p95_ms": round(percentile(alone, 0.95), 1),
                 "askers_during_ingest_p50_ms": round(statistics.median(during), 1),
-                "askers_during_ingest_p95_ms": round(_percentile(during, 0.95), 1),
+                "askers_during_ingest_p95_ms": round(percentile(during, 0.95), 1),
                 "questions_alone": len(alone),
                 "questions_during_ingest": len(during),
             }

@@ -99,6 +99,11 @@ class WriteJob:
             self._passages_done += passages
 
     @property
+    def passages_total(self) -> int | None:
+        with self._lock:
+            return self._passages_total
+
+    @property
     def passages_done(self) -> int:
         with self._lock:
             return self._passages_done
@@ -276,9 +281,7 @@ class JobQueue:
         else:  # resumed: what existed before this job first ran, not what it stored since
             existed = job.existed
         job.start(existed, self._writer.passage_count(articles))
-        self._journal.start(
-            job.id, sorted(existed), job.snapshot().passages_total or 0, job.started_at
-        )
+        self._journal.start(job.id, sorted(existed), job.passages_total or 0, job.started_at)
         logger.info("ingest job started", extra={"job_id": job.id, "articles": len(articles)})
         started = time.monotonic()
 
@@ -292,11 +295,11 @@ class JobQueue:
         if committed:
             rate = len(committed) / max(time.monotonic() - started, 1e-3)
             self._articles_per_second = 0.5 * self._articles_per_second + 0.5 * rate
-        if job.pending_ids():
+        if left := job.pending_ids():
             logger.warning(
                 "stopping: ingest job %s keeps %d articles queued for the next start",
                 job.id,
-                len(job.pending_ids()),
+                len(left),
                 extra={"job_id": job.id},
             )
             return
