@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 
 from index.errors import InputError
 from index.text.normalize import normalize_for_storage
@@ -59,3 +61,8 @@ class Article:
             source=source,
             summary=normalize_for_storage(summary).strip() if summary else None,
         )
+
+    def content_hash(self) -> str:
+        """A digest of every stored field: two articles with the same hash store the same."""
+        fields = json.dumps(astuple(self), ensure_ascii=False, separators=(",", ":"))
+        return hashlib.sha256(fields.encode()).hexdigest()

@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,6 +22,7 @@ from index.index_directory import STORE_NAME, open_manifest
 from index.ingest import CommittedCallback, IngestConfig, IngestPipeline, ProgressCallback
 from index.live_indexes import LiveIndexes
 from index.manifest import Manifest
+from index.preparation import PreparedGroup
 from index.read_view import ReadView
 from index.rows import StoreCounts
 from index.vector_index import VectorIndexConfig
@@ -72,6 +73,25 @@ class Corpus:
     ) -> list[str]:
         """Add or replace articles; returns the ids committed (see IngestPipeline.add)."""
         return self._pipeline.add(articles, progress, on_committed, keep_going)
+
+    def add_prepared(
+        self,
+        groups: Iterable[PreparedGroup],
+        on_committed: CommittedCallback | None = None,
+        keep_going: Callable[[], bool] | None = None,
+    ) -> list[str]:
+        """Commit groups prepared by other processes (see IngestPipeline.add_prepared)."""
+        return self._pipeline.add_prepared(groups, on_committed, keep_going)
+
+    def unchanged(self, articles: Sequence[Article]) -> set[str]:
+        """Ids of the articles already stored with the same content: adding them again
+        would change nothing, so a rerun of an interrupted ingest skips them."""
+        with self._store.snapshot() as reader:
+            return reader.unchanged_ids(articles)
+
+    def lexicon_terms(self) -> set[str]:
+        with self._store.snapshot() as reader:
+            return reader.lexicon_terms()
 
     def passage_count(self, articles: Sequence[Article]) -> int:
         return self._pipeline.passage_count(articles)

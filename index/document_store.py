@@ -33,7 +33,7 @@ CREATE TABLE IF NOT EXISTS articles (
     key INTEGER PRIMARY KEY AUTOINCREMENT, doc_id TEXT NOT NULL UNIQUE,
     title TEXT NOT NULL, text TEXT NOT NULL, lang TEXT, url TEXT, published TEXT, source TEXT,
     summary TEXT, added_at TEXT NOT NULL DEFAULT (datetime('now')),
-    generation INTEGER NOT NULL
+    generation INTEGER NOT NULL, content_hash TEXT
 );
 CREATE INDEX IF NOT EXISTS articles_by_generation ON articles(generation);
 CREATE INDEX IF NOT EXISTS articles_by_source ON articles(source);
@@ -80,6 +80,15 @@ class DocumentStore:
         self._readers_lock = threading.Lock()
         with self._write_lock:
             self._connection.executescript(_SCHEMA + lexical_index.SCHEMA + lexicon.SCHEMA)
+            self._add_missing_columns()
+
+    def _add_missing_columns(self) -> None:
+        """Columns added since a store was created: ``content_hash`` (NULL for the articles
+        stored before it, so that they are rewritten once when ingested again)."""
+        with self._transaction():
+            columns = {row[1] for row in self._connection.execute("PRAGMA table_info(articles)")}
+            if "content_hash" not in columns:
+                self._connection.execute("ALTER TABLE articles ADD COLUMN content_hash TEXT")
 
     def _connect(self) -> sqlite3.Connection:
         connection = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
@@ -289,8 +298,8 @@ class DocumentStore:
         connection = self._connection
         article = item.article
         cursor = connection.execute(
-            f"INSERT INTO articles({_ARTICLE_COLUMNS}, generation)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            f"INSERT INTO articles({_ARTICLE_COLUMNS}, generation, content_hash)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 article.id,
                 article.title,
@@ -301,6 +310,7 @@ class DocumentStore:
                 article.source,
                 article.summary,
                 generation,
+                article.content_hash(),
             ),
         )
         key = int(cursor.lastrowid or 0)

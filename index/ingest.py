@@ -7,26 +7,32 @@ SQLite transaction, groups in order; ``add`` returns when all are durable.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Sequence
+import functools
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-
-import numpy as np
 
 from index.article import Article
 from index.document_store import DocumentStore
 from index.embedding.embedder import Embedder, Matrix
 from index.passages import ArticlePassages, split_article
-from index.rows import LexiconEntries, PreparedArticle
+from index.preparation import (
+    PreparedGroup,
+    analyse,
+    encode_in_pieces,
+    group_term_surfaces,
+    passage_texts,
+    prepare_group,
+)
+from index.rows import LexiconEntries
 from index.text.chunking import ChunkingConfig
 from index.thread_priority import lower_current_thread_priority
 
 ProgressCallback = Callable[[int], None]
-# texts per model call of the ingest at most: enough to batch well, few enough to share out
-# between the encode threads and to move the progress bar
-ENCODE_PIECE = 128
 # told the ids of each group once it is durable (called on the commit thread, in order)
 CommittedCallback = Callable[[list[str]], None]
+# a group ready to commit, finished (its terms computed) on the commit thread
+_GroupToCommit = Callable[[], PreparedGroup]
 
 
 @dataclass(frozen=True)
@@ -92,11 +98,6 @@ class IngestPipeline:
         """
         unique = list({article.id: article for article in articles}.values())
         step = self.config.commit_every_articles
-        committed: list[str] = []
-        # lexicon terms embedded by this call: a group in flight has not committed its own
-        claimed: set[str] = set()
-        pending: Future[None] | None = None
-        committer = self._committer
         with (
             ThreadPoolExecutor(
                 max_workers=self.config.encode_workers,
@@ -107,57 +108,133 @@ class IngestPipeline:
             if self.config.encode_workers > 1
             else contextlib.nullcontext()  # one worker: the calling thread encodes
         ) as encoders:
-            try:
+            claimed: set[str] = set()
+
+            def encoded_groups() -> Iterator[_GroupToCommit]:
                 for begin in range(0, len(unique), step):
-                    if keep_going is not None and not keep_going():
-                        break
                     group = [
                         split_article(a, self.config.chunking) for a in unique[begin : begin + step]
                     ]
-                    vectors = self._encode(
-                        self._texts(group), self._encode_passages, progress, encoders
-                    )
+                    texts = [
+                        text
+                        for passages in group
+                        for text in passage_texts(passages, self.config.embed_titles)
+                    ]
+                    vectors = self._encode(texts, self._encode_passages, progress, encoders)
                     entries = self._new_lexicon_entries(group, progress, claimed, encoders)
-                    if pending is not None:
-                        pending.result()  # in order: a failed group stops the ones after it
-                    if keep_going is not None and not keep_going():
-                        pending = None
-                        break  # asked to stop while this group was encoded: not written
-                    pending = committer.submit(
-                        self._commit, group, vectors, entries, committed, on_committed
-                    )
+                    # the terms are computed on the commit thread, beside the next encoding
+                    yield functools.partial(self._prepare_group, group, vectors, entries)
+
+            return self._commit_in_order(encoded_groups(), on_committed, keep_going)
+
+    def add_prepared(
+        self,
+        groups: Iterable[PreparedGroup],
+        on_committed: CommittedCallback | None = None,
+        keep_going: Callable[[], bool] | None = None,
+    ) -> list[str]:
+        """Commit groups prepared elsewhere (by Ray workers), in order, as ``add`` commits its
+        own: the next group is received while this one commits. Of each group's lexicon
+        candidates, the terms neither stored nor claimed by an earlier group are kept, as
+        many as the lexicon has room for: what ``add`` would have embedded."""
+        claimed: set[str] = set()
+
+        def admitted() -> Iterator[_GroupToCommit]:
+            for group in groups:
+                yield functools.partial(
+                    self._admit_lexicon_candidates, group, self._admit_terms(group, claimed)
+                )
+
+        return self._commit_in_order(admitted(), on_committed, keep_going)
+
+    def _commit_in_order(
+        self,
+        groups: Iterator[_GroupToCommit],
+        on_committed: CommittedCallback | None,
+        keep_going: Callable[[], bool] | None,
+    ) -> list[str]:
+        committed: list[str] = []
+        pending: Future[None] | None = None
+        try:
+            while True:
+                if keep_going is not None and not keep_going():
+                    break
+                group = next(groups, None)
+                if group is None:
+                    break
                 if pending is not None:
+                    pending.result()  # in order: a failed group stops the ones after it
+                if keep_going is not None and not keep_going():
+                    pending = None
+                    break  # asked to stop while this group was prepared: not written
+                pending = self._committer.submit(self._commit, group, committed, on_committed)
+            if pending is not None:
+                pending.result()
+        except BaseException:
+            if pending is not None and not pending.cancel():
+                # a group already committing finishes before this call gives up
+                with contextlib.suppress(BaseException):
                     pending.result()
-            except BaseException:
-                if pending is not None and not pending.cancel():
-                    # a group already committing finishes before this call gives up
-                    with contextlib.suppress(BaseException):
-                        pending.result()
-                raise
+            raise
+        finally:
+            close = getattr(groups, "close", None)
+            if close is not None:
+                close()
         return committed
 
     def _commit(
         self,
-        group: list[ArticlePassages],
-        vectors: Matrix,
-        entries: LexiconEntries | None,
+        build: _GroupToCommit,
         committed: list[str],
         on_committed: CommittedCallback | None,
     ) -> None:
-        prepared = self._prepare(group, vectors)
-        lexicon_terms = (
-            [list(passages.arabic_term_surfaces()) for passages in group]
-            if self.config.build_lexicon
-            else []
-        )
+        group = build()
         generation = self._store.replace_articles(
-            prepared, entries, lexicon_terms, self.config.max_lexicon_terms
+            group.articles,
+            group.lexicon_candidates,
+            group.lexicon_terms,
+            self.config.max_lexicon_terms,
         )
         self._after_commit(generation)
-        ids = [passages.article.id for passages in group]
+        ids = [prepared.article.id for prepared in group.articles]
         committed.extend(ids)
         if on_committed is not None:
             on_committed(ids)
+
+    def _prepare_group(
+        self, group: list[ArticlePassages], vectors: Matrix, entries: LexiconEntries | None
+    ) -> PreparedGroup:
+        config = self.config
+        analysed = [analyse(p, config.embed_titles, config.build_lexicon) for p in group]
+        return prepare_group(analysed, vectors, entries, config.build_lexicon)
+
+    @staticmethod
+    def _admit_lexicon_candidates(group: PreparedGroup, terms: list[str]) -> PreparedGroup:
+        candidates = group.lexicon_candidates
+        if candidates is None:
+            return group
+        row = {term: index for index, term in enumerate(candidates.terms)}
+        rows = [row[term] for term in terms]
+        return PreparedGroup(
+            group.articles,
+            group.lexicon_terms,
+            LexiconEntries(terms, [candidates.surfaces[i] for i in rows], candidates.vectors[rows]),
+        )
+
+    def _admit_terms(self, group: PreparedGroup, claimed: set[str]) -> list[str]:
+        if group.lexicon_candidates is None or not self.config.build_lexicon:
+            return []
+        return self._claim_new_terms(list(group.lexicon_candidates.terms), claimed)
+
+    def _claim_new_terms(self, terms: list[str], claimed: set[str]) -> list[str]:
+        """Of ``terms``, those the store lacks and no earlier group of this call took, as
+        many as the lexicon has room for; they are claimed for this group."""
+        with self._store.snapshot() as reader:
+            room = self.config.max_lexicon_terms - reader.lexicon_size()
+            unknown = reader.unknown_lexicon_terms(terms)
+        admitted = [term for term in unknown if term not in claimed][: max(0, room)]
+        claimed.update(admitted)
+        return admitted
 
     def passage_count(self, articles: Sequence[Article]) -> int:
         """How many texts ``add`` will embed, for sizing a progress bar."""
@@ -180,45 +257,11 @@ class IngestPipeline:
     ) -> LexiconEntries | None:
         if not self.config.build_lexicon:
             return None
-        surfaces: dict[str, str] = {}
-        for passages in group:
-            for term, surface in passages.arabic_term_surfaces().items():
-                surfaces.setdefault(term, surface)
-        with self._store.snapshot() as reader:
-            room = self.config.max_lexicon_terms - reader.lexicon_size()
-            unknown = reader.unknown_lexicon_terms(list(surfaces))
-            terms = [term for term in unknown if term not in claimed][: max(0, room)]
-        claimed.update(terms)
+        surfaces = group_term_surfaces(p.arabic_term_surfaces() for p in group)
+        terms = self._claim_new_terms(list(surfaces), claimed)
         words = [surfaces[term] for term in terms]
         vectors = self._encode(words, self._embedder.encode_words, progress, encoders)
         return LexiconEntries(terms, words, vectors)
-
-    def _texts(self, group: list[ArticlePassages]) -> list[str]:
-        texts: list[str] = []
-        for passages in group:
-            texts += passages.chunk_texts(self.config.embed_titles) + passages.sentence_texts()
-        return texts
-
-    def _prepare(self, group: list[ArticlePassages], vectors: Matrix) -> list[PreparedArticle]:
-        prepared = []
-        offset = 0
-        for passages in group:
-            chunk_count, sentence_count = len(passages.chunks), len(passages.sentence_spans)
-            chunk_vectors = vectors[offset : offset + chunk_count]
-            sentence_vectors = vectors[offset + chunk_count : offset + chunk_count + sentence_count]
-            offset += chunk_count + sentence_count
-            prepared.append(
-                PreparedArticle(
-                    article=passages.article,
-                    sentence_spans=passages.sentence_spans,
-                    sentence_vectors=sentence_vectors,
-                    sentence_terms=passages.sentence_terms(),
-                    chunk_spans=passages.chunk_spans(),
-                    chunk_vectors=chunk_vectors,
-                    chunk_terms=passages.chunk_terms(self.config.embed_titles),
-                )
-            )
-        return prepared
 
     def _encode_passages(self, texts: list[str]) -> Matrix:
         return self._embedder.encode_passages(texts, batch_size=self.config.encode_batch_size)
@@ -230,19 +273,10 @@ class IngestPipeline:
         progress: ProgressCallback | None,
         encoders: ThreadPoolExecutor | None,
     ) -> Matrix:
-        """Vectors of ``texts`` in their order, encoded by the worker threads in pieces of
-        similar length (sorted, so that a model batch pads little); progress per piece."""
-        vectors = np.zeros((len(texts), self._embedder.dimension), dtype=np.float32)
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-        pieces = [order[at : at + ENCODE_PIECE] for at in range(0, len(order), ENCODE_PIECE)]
-
-        def run(piece: list[int]) -> Matrix:
-            encoded = encode([texts[i] for i in piece])
-            if progress is not None:
-                progress(len(piece))
-            return encoded
-
-        mapped = map(run, pieces) if encoders is None else encoders.map(run, pieces)
-        for piece, encoded in zip(pieces, mapped, strict=True):
-            vectors[piece] = encoded
-        return vectors
+        return encode_in_pieces(
+            texts,
+            encode,
+            self._embedder.dimension,
+            progress,
+            None if encoders is None else encoders.map,
+        )

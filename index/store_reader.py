@@ -115,6 +115,14 @@ class StoreReader:
         ).fetchall()
         return [Article(*row) for row in rows]
 
+    def unchanged_ids(self, articles: Sequence[Article]) -> set[str]:
+        """Ids of the articles stored with exactly this content (same content hash)."""
+        hashes = {article.id: article.content_hash() for article in articles}
+        rows = self._batched(
+            "SELECT doc_id, content_hash FROM articles WHERE doc_id IN ({})", list(hashes)
+        )
+        return {str(row[0]) for row in rows if row[1] is not None and hashes[str(row[0])] == row[1]}
+
     def article_keys(self, doc_ids: Sequence[str]) -> npt.NDArray[np.int64]:
         rows = self._batched("SELECT key FROM articles WHERE doc_id IN ({})", list(doc_ids))
         return np.asarray([int(row[0]) for row in rows], dtype=np.int64)  # type: ignore[call-overload]
@@ -286,6 +294,10 @@ class StoreReader:
 
     def unknown_lexicon_terms(self, terms: Sequence[str]) -> list[str]:
         return lexicon.unknown_terms(self._connection, terms)
+
+    def lexicon_terms(self) -> set[str]:
+        """Every term of the lexicon (about 1M at most: tens of MB)."""
+        return {str(row[0]) for row in self._connection.execute("SELECT term FROM lexicon")}
 
     def lexicon_size(self) -> int:
         return self.count("lexicon_terms")

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 from index.answerer import AnswerConfig, Answerer
 from index.article import Article
@@ -58,11 +59,13 @@ def answer_config(settings: Settings) -> AnswerConfig:
 
 
 @contextlib.contextmanager
-def progress_bar(total: int, description: str, enabled: bool = True) -> Iterator[ProgressCallback]:
+def progress_bar(
+    total: int, description: str, enabled: bool = True, unit: str = "passage"
+) -> Iterator[ProgressCallback]:
     """A tqdm bar on stderr, as a callback that advances it."""
     from tqdm import tqdm
 
-    with tqdm(total=total, desc=description, unit="passage", disable=not enabled) as bar:
+    with tqdm(total=total, desc=description, unit=unit, disable=not enabled) as bar:
         yield bar.update
 
 
@@ -91,7 +94,14 @@ def limit_threads(threads: int) -> None:
 
 def configured_embedder(settings: Settings) -> Embedder:
     """The embedding model as the settings describe it (model, backend, caches)."""
-    return load_embedder(
+    return embedder_factory(settings)()
+
+
+def embedder_factory(settings: Settings) -> Callable[[], Embedder]:
+    """A picklable call that loads the configured model, for other processes and machines
+    (Ray actors): it carries the model settings only, no keys."""
+    return functools.partial(
+        load_embedder,
         settings.model,
         settings.model_cache_dir,
         word_cache_size=settings.word_cache_size,

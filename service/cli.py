@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import re
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import asdict
@@ -13,11 +14,23 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from index.answerer import Answer
+from index.article import Article
+from index.corpus import Corpus
 from index.errors import EXIT_BAD_INPUT, InputError, IqtibasError
+from index.ray_ingest import LOCAL as LOCAL_RAY
 from index.readers import read_paths
 from index.thread_priority import lower_current_thread_priority
-from service.bootstrap import add_with_progress, configured_embedder, open_answerer, open_corpus
+from service.bootstrap import (
+    add_with_progress,
+    configured_embedder,
+    embedder_factory,
+    open_answerer,
+    open_corpus,
+    progress_bar,
+)
 from service.settings import Settings, get_settings
+
+_RAY_ADDRESS = re.compile(r"(ray://)?[\w.\-]+:\d+")
 
 
 class UsageError(InputError):
@@ -25,22 +38,65 @@ class UsageError(InputError):
 
 
 def _command_ingest(arguments: argparse.Namespace, settings: Settings) -> int:
-    articles = read_paths([Path(p) for p in arguments.paths])  # all checked before any write
+    ray_address, paths = _ray_address_and_paths(arguments.ray, arguments.paths)
+    if not paths:
+        raise UsageError("give at least one file or folder to ingest")
+    articles = read_paths([Path(p) for p in paths])  # all checked before any write
     if not articles:
         raise UsageError("no articles found in the given paths")
     corpus = open_corpus(settings, show_progress=not arguments.quiet)
     # a server answering questions from the same index keeps its latency
     lower_current_thread_priority(settings.index.writer_niceness)
     try:
-        ids = add_with_progress(corpus, articles, "Indexing", not arguments.quiet)
+        # a rerun after an interruption skips what the first run stored
+        unchanged = corpus.unchanged(articles)
+        changed = [article for article in articles if article.id not in unchanged]
+        if not changed:
+            ids: list[str] = []
+        elif ray_address is None:
+            ids = add_with_progress(corpus, changed, "Indexing", not arguments.quiet)
+        else:
+            ids = _ingest_on_ray(corpus, changed, settings, arguments, ray_address)
         counts = corpus.counts()
     finally:
         corpus.close()
+    skipped = f" ({len(unchanged)} unchanged, skipped)" if unchanged else ""
     print(
-        f"Indexed {len(ids)} article(s); the index holds {counts.articles} article(s), "
-        f"{counts.chunks} chunks, {counts.sentences} sentences."
+        f"Indexed {len(ids)} article(s){skipped}; the index holds {counts.articles} "
+        f"article(s), {counts.chunks} chunks, {counts.sentences} sentences."
     )
     return 0
+
+
+def _ray_address_and_paths(ray: str | None, paths: list[str]) -> tuple[str | None, list[str]]:
+    """``--ray`` takes an optional ADDRESS before the paths: a value that is neither
+    ``local``, ``auto`` nor host:port (or ray://...) is the first path."""
+    if ray is None or ray in (LOCAL_RAY, "auto") or _RAY_ADDRESS.fullmatch(ray):
+        return ray, paths
+    return LOCAL_RAY, [ray, *paths]
+
+
+def _ingest_on_ray(
+    corpus: Corpus,
+    articles: list[Article],
+    settings: Settings,
+    arguments: argparse.Namespace,
+    address: str,
+) -> list[str]:
+    from index.ray_ingest import RayIngestOptions, ray_ingest
+
+    options = RayIngestOptions(
+        address=address, actors=arguments.ray_actors, cpus_per_actor=arguments.ray_cpus_per_actor
+    )
+    unique = len({article.id for article in articles})
+    with progress_bar(unique, "Indexing on Ray", not arguments.quiet, unit="article") as advance:
+        return ray_ingest(
+            corpus,
+            articles,
+            embedder_factory(settings),
+            options,
+            on_committed=lambda ids: advance(len(ids)),
+        )
 
 
 def _command_ask(arguments: argparse.Namespace, settings: Settings) -> int:
@@ -169,6 +225,20 @@ def _command_serve(arguments: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text} is not a whole number of at least 1")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    value = float(text)
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"{text} is not a number above 0")
+    return value
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="iqtibas",
@@ -177,8 +247,33 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
 
     ingest = commands.add_parser("ingest", help="add or replace articles from files or folders")
-    ingest.add_argument("paths", nargs="+", help=".txt/.md, .jsonl or SQuAD .json files, folders")
+    # "*", checked by the command: an optional --ray ADDRESS may have taken the first path
+    ingest.add_argument(
+        "paths", nargs="*", metavar="PATH", help=".txt/.md, .jsonl or SQuAD .json files, folders"
+    )
     ingest.add_argument("--quiet", action="store_true", help="no progress bar")
+    ingest.add_argument(
+        "--ray",
+        nargs="?",
+        const=LOCAL_RAY,
+        metavar="ADDRESS",
+        help="embed on a Ray cluster (the ray extra): a local Ray without ADDRESS, 'auto' to "
+        "join the cluster this machine belongs to, or the head's host:port / ray://host:port",
+    )
+    ingest.add_argument(
+        "--ray-actors",
+        type=_positive_int,
+        default=0,
+        metavar="N",
+        help="model actors (default: one per GPU, else one per --ray-cpus-per-actor CPUs)",
+    )
+    ingest.add_argument(
+        "--ray-cpus-per-actor",
+        type=_positive_float,
+        default=1.0,
+        metavar="CPUS",
+        help="CPUs each model actor reserves (default 1)",
+    )
     ingest.set_defaults(handler=_command_ingest)
 
     ask = commands.add_parser("ask", help="ask a question in English or Arabic")

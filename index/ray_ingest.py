@@ -1,0 +1,258 @@
+"""Ingest on a Ray cluster: the preparation runs on many machines, the commit on one.
+
+The articles become a Ray Dataset of commit groups. Splitting, analysis and term extraction
+run as Ray tasks; embedding runs in a pool of actors, each loading the model once; the
+prepared groups stream back, in order, to the one writer (this process), which commits them
+exactly as a local ingest does (``Corpus.add_prepared``): one SQLite transaction per group,
+groups in order, the same lexicon. Each step is a function of index/preparation.py, so a Ray
+ingest and a local ingest of the same articles store the same rows.
+
+What stays on the writer: reading the inputs, the content-hash check, SQLite commits and the
+in-memory indexes. Everything the model does runs on the actors.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import pickle
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from index.article import Article
+from index.corpus import CommittedCallback, Corpus
+from index.embedding.embedder import Embedder, fingerprints_match
+from index.errors import SetupError
+from index.ingest import IngestConfig
+from index.optional_imports import require
+from index.passages import split_article
+from index.preparation import (
+    AnalysedArticle,
+    PreparedGroup,
+    analyse,
+    encode_in_pieces,
+    group_term_surfaces,
+    passage_texts,
+    prepare_group,
+)
+from index.rows import LexiconEntries
+
+logger = logging.getLogger(__name__)
+
+LOCAL = "local"
+EmbedderFactory = Callable[[], Embedder]
+# CPUs an analysis task reserves: it is light beside the model's work
+_TASK_CPUS = 0.25
+
+
+class RayIngestError(SetupError):
+    """The cluster could not prepare the articles; what was committed before stays."""
+
+
+@dataclass(frozen=True)
+class RayIngestOptions:
+    # "local" starts a Ray on this machine; "auto" joins the cluster this machine is part
+    # of; anything else is a cluster address ("ray://head:10001", "head:6379")
+    address: str = LOCAL
+    # model actors; 0 means one per ``cpus_per_actor`` CPUs of the cluster (one per GPU
+    # where the cluster has GPUs)
+    actors: int = 0
+    cpus_per_actor: float = 1.0
+    # the CPUs of a local Ray (0: all of this machine's)
+    local_cpus: int = 0
+
+
+def ray_ingest(
+    corpus: Corpus,
+    articles: Sequence[Article],
+    embedder_factory: EmbedderFactory,
+    options: RayIngestOptions,
+    on_committed: CommittedCallback | None = None,
+) -> list[str]:
+    """Add or replace ``articles`` through a Ray cluster; returns the ids committed, in order.
+
+    ``embedder_factory`` is pickled to every actor and called once there: it must build the
+    same model as ``corpus.embedder`` (checked against the index's model fingerprint before
+    anything of that actor is committed).
+    """
+    ray = require("ray", "iqtibas[ray]")
+    started_here = _connect(ray, options)
+    try:
+        return corpus.add_prepared(
+            _prepared_groups(ray, corpus, articles, embedder_factory, options),
+            on_committed=on_committed,
+        )
+    finally:
+        if started_here:
+            ray.shutdown()
+
+
+def default_actor_count(resources: dict[str, float], cpus_per_actor: float) -> int:
+    """Model actors for the cluster's CPUs, leaving a tenth of them (at least one) to the
+    analysis tasks and the writer: actors that held every CPU would leave the tasks that
+    feed them none, and the pipeline would wait forever."""
+    cpus = resources.get("CPU", 1.0)
+    spare = max(1.0, cpus / 10)
+    return max(1, int((cpus - spare) // cpus_per_actor))
+
+
+def _connect(ray: Any, options: RayIngestOptions) -> bool:
+    """Connect to the cluster the options name; True when this call started a local Ray."""
+    if ray.is_initialized():
+        return False
+    # Ray reads its own switches from the environment; this one keeps a user's air-gapped
+    # cluster from trying to report usage statistics
+    os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
+    try:
+        if options.address == LOCAL:
+            ray.init(
+                num_cpus=options.local_cpus or None,
+                include_dashboard=False,
+                logging_level=logging.WARNING,
+                log_to_driver=False,
+            )
+        else:
+            ray.init(address=options.address, logging_level=logging.WARNING, log_to_driver=False)
+    except (ConnectionError, RuntimeError, ValueError) as error:
+        raise RayIngestError(
+            f"could not connect to the Ray cluster at {options.address!r}: {error}. Start one "
+            "with `ray start --head`, or pass --ray without an address for a local Ray."
+        ) from error
+    return True
+
+
+def _prepared_groups(
+    ray: Any,
+    corpus: Corpus,
+    articles: Sequence[Article],
+    embedder_factory: EmbedderFactory,
+    options: RayIngestOptions,
+) -> Iterator[PreparedGroup]:
+    config = corpus.config.ingest
+    unique = list({article.id: article for article in articles}.values())
+    step = config.commit_every_articles
+    groups = [unique[begin : begin + step] for begin in range(0, len(unique), step)]
+    if not groups:
+        return
+    data = require("ray.data", "iqtibas[ray]")
+    context = data.DataContext.get_current()
+    # groups commit in input order, as a local ingest does: the lexicon keeps the word form
+    # seen first, and a rerun after an interruption finds a prefix stored
+    context.execution_options.preserve_order = True
+    context.enable_progress_bars = False  # the writer shows its own
+    logging.getLogger("ray.data").setLevel(logging.WARNING)  # its per-run notices too
+    # terms already in the lexicon are not embedded again by any actor
+    known_terms = ray.put(frozenset(corpus.lexicon_terms()) if config.build_lexicon else None)
+    resources = ray.cluster_resources()
+    gpus = int(resources.get("GPU", 0))
+    actors = options.actors or gpus or default_actor_count(resources, options.cpus_per_actor)
+    if not gpus and actors * options.cpus_per_actor > resources.get("CPU", 1.0) - _TASK_CPUS:
+        raise RayIngestError(
+            f"{actors} model actor(s) of {options.cpus_per_actor:g} CPU(s) leave no CPU of the "
+            f"cluster's {resources.get('CPU', 0):g} to the tasks that feed them; ask for fewer "
+            "actors (--ray-actors) or fewer CPUs each (--ray-cpus-per-actor)"
+        )
+    dataset = (
+        data.from_items(
+            [{"group": pickle.dumps(group)} for group in groups],
+            override_num_blocks=len(groups),
+        )
+        .map(_AnalyseGroup(config), num_cpus=_TASK_CPUS)
+        .map(
+            _EmbedGroup,
+            fn_constructor_kwargs={
+                "embedder_factory": embedder_factory,
+                "config": config,
+                "known_terms": known_terms,
+            },
+            compute=data.ActorPoolStrategy(size=actors),
+            num_cpus=options.cpus_per_actor,
+            num_gpus=1 if gpus else 0,
+        )
+    )
+    manifest = corpus.manifest
+    try:
+        for row in dataset.iter_rows():
+            fingerprint, dimension, group = pickle.loads(row["prepared"])
+            if dimension != manifest.dimension or not fingerprints_match(
+                manifest.model_fingerprint, fingerprint
+            ):
+                raise RayIngestError(
+                    f"a Ray worker's model gives different vectors than the one that built "
+                    f"the index ({manifest.model!r}); install the same model and settings on "
+                    "every node. Nothing that worker prepared was committed."
+                )
+            yield group
+    except RayIngestError:
+        raise
+    except Exception as error:
+        if not isinstance(error, ray.exceptions.RayError):
+            raise
+        raise RayIngestError(
+            f"the Ray cluster failed while preparing articles: {error}. The groups committed "
+            "before stay; run the same command again to add the rest."
+        ) from error
+
+
+class _AnalyseGroup:
+    """The Ray task: a group's articles split into passages and their terms extracted (no
+    model needed: it runs beside the actors)."""
+
+    def __init__(self, config: IngestConfig) -> None:
+        self._config = config
+
+    def __call__(self, row: dict[str, Any]) -> dict[str, Any]:
+        config = self._config
+        articles: list[Article] = pickle.loads(row["group"])
+        analysed = [
+            analyse(
+                split_article(article, config.chunking), config.embed_titles, config.build_lexicon
+            )
+            for article in articles
+        ]
+        return {"analysed": pickle.dumps(analysed)}
+
+
+class _EmbedGroup:
+    """The Ray actor: the model, loaded once, embeds a group's passages and its lexicon
+    terms that were not known when the ingest began."""
+
+    def __init__(
+        self, embedder_factory: EmbedderFactory, config: IngestConfig, known_terms: Any
+    ) -> None:
+        ray = require("ray", "iqtibas[ray]")
+        self._embedder = embedder_factory()
+        self._fingerprint = self._embedder.fingerprint_vector()
+        self._config = config
+        self._known: frozenset[str] | None = (
+            ray.get(known_terms) if isinstance(known_terms, ray.ObjectRef) else known_terms
+        )
+
+    def __call__(self, row: dict[str, Any]) -> dict[str, Any]:
+        group: list[AnalysedArticle] = pickle.loads(row["analysed"])
+        config = self._config
+        embedder = self._embedder
+        texts = [
+            text
+            for analysed in group
+            for text in passage_texts(analysed.passages, config.embed_titles)
+        ]
+        vectors = encode_in_pieces(
+            texts,
+            lambda piece: embedder.encode_passages(piece, batch_size=config.encode_batch_size),
+            embedder.dimension,
+        )
+        prepared = prepare_group(
+            group, vectors, self._lexicon_candidates(group), config.build_lexicon
+        )
+        return {"prepared": pickle.dumps((self._fingerprint, embedder.dimension, prepared))}
+
+    def _lexicon_candidates(self, group: list[AnalysedArticle]) -> LexiconEntries | None:
+        if self._known is None:
+            return None
+        surfaces = group_term_surfaces(analysed.term_surfaces for analysed in group)
+        terms = [term for term in surfaces if term not in self._known]
+        words = [surfaces[term] for term in terms]
+        vectors = encode_in_pieces(words, self._embedder.encode_words, self._embedder.dimension)
+        return LexiconEntries(terms, words, vectors)
