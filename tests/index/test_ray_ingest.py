@@ -1,21 +1,27 @@
-"""Ray ingest on a local Ray equals the local ingest of the same articles."""
+"""Ray ingest on a local Ray (2 CPUs, no dashboard) stores what a local ingest stores."""
 
 from __future__ import annotations
 
 import os
 import sqlite3
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from index.corpus import Corpus
-from index.ray_ingest import RayIngestOptions, ray_ingest
-from tests.conftest import PROJECT_ROOT, HashingEmbedder
+from index.ray_ingest import RayIngestError, RayIngestOptions, default_actor_count, ray_ingest
+from index.seeds import read_seeds
+from tests.conftest import PROJECT_ROOT, HashingEmbedder, load_fixture_articles
+from tests.index.ray_support import CONFIG, WORKER_ENVIRONMENT, OtherHashingEmbedder
 from tests.index.synthetic import synthetic_articles
 
 ray = pytest.importorskip("ray", reason="the ray extra: pip install -e '.[ray]'")
+
+
+SEEDS = PROJECT_ROOT / "seeds"
 
 
 @pytest.fixture(scope="module")
@@ -25,8 +31,8 @@ def local_ray() -> Iterator[None]:
         num_cpus=2,
         include_dashboard=False,
         log_to_driver=False,
-        # the workers import the test embedder from this checkout
-        runtime_env={"env_vars": {"PYTHONPATH": str(PROJECT_ROOT)}},
+        # the workers import the test embedders from this checkout
+        runtime_env=WORKER_ENVIRONMENT,
     )
     yield
     ray.shutdown()
@@ -72,14 +78,63 @@ def _assert_same_store(first: Path, second: Path) -> None:
 
 
 def test_ray_ingest_stores_what_a_local_ingest_stores(local_ray: None, tmp_path: Path) -> None:
-    articles = synthetic_articles(40)
-    local = Corpus(tmp_path / "local", HashingEmbedder())
-    local.add(articles)
+    # real prose (many word forms per lexicon term) among synthetic articles
+    articles = (
+        synthetic_articles(10)
+        + load_fixture_articles()
+        + read_seeds(SEEDS)
+        + synthetic_articles(25, start=10)
+    )
+    local = Corpus(tmp_path / "local", HashingEmbedder(), CONFIG)
+    distributed = Corpus(tmp_path / "ray", HashingEmbedder(), CONFIG)
+    # both start from the same stored articles, so the actors meet terms already known
+    local.add(articles[:10])
+    distributed.add(articles[:10])
+    local.add(articles[10:])
+    committed = ray_ingest(distributed, articles[10:], HashingEmbedder, RayIngestOptions(actors=1))
     local.close()
-    distributed = Corpus(tmp_path / "ray", HashingEmbedder())
-    committed = ray_ingest(distributed, articles, HashingEmbedder, RayIngestOptions(actors=1))
     distributed.close()
-    assert committed == [article.id for article in articles]
+    assert committed == [article.id for article in articles[10:]]
     _assert_same_store(
         tmp_path / "local" / "documents.sqlite3", tmp_path / "ray" / "documents.sqlite3"
     )
+
+
+def test_replacing_articles_through_ray_keeps_the_store_equal(
+    local_ray: None, tmp_path: Path
+) -> None:
+    articles = synthetic_articles(12)
+    edited = [replace(article, text=article.text + " وأضاف المتحدث.") for article in articles[:6]]
+    local = Corpus(tmp_path / "local", HashingEmbedder(), CONFIG)
+    distributed = Corpus(tmp_path / "ray", HashingEmbedder(), CONFIG)
+    for corpus in (local, distributed):
+        corpus.add(articles)
+    local.add(edited)
+    ray_ingest(distributed, edited, HashingEmbedder, RayIngestOptions(actors=1))
+    local.close()
+    distributed.close()
+    _assert_same_store(
+        tmp_path / "local" / "documents.sqlite3", tmp_path / "ray" / "documents.sqlite3"
+    )
+
+
+def test_a_worker_with_another_model_commits_nothing(local_ray: None, tmp_path: Path) -> None:
+    corpus = Corpus(tmp_path / "index", HashingEmbedder(), CONFIG)
+    with pytest.raises(RayIngestError, match="different vectors"):
+        ray_ingest(corpus, synthetic_articles(8), OtherHashingEmbedder, RayIngestOptions(actors=1))
+    assert corpus.counts().articles == 0
+    corpus.close()
+
+
+def test_more_actors_than_the_cluster_feeds_is_refused(local_ray: None, tmp_path: Path) -> None:
+    corpus = Corpus(tmp_path / "index", HashingEmbedder(), CONFIG)
+    with pytest.raises(RayIngestError, match="--ray-actors"):
+        ray_ingest(corpus, synthetic_articles(4), HashingEmbedder, RayIngestOptions(actors=2))
+    corpus.close()
+
+
+def test_default_actors_leave_cpus_to_the_tasks() -> None:
+    assert default_actor_count({"CPU": 2.0}, 1.0) == 1
+    assert default_actor_count({"CPU": 160.0}, 1.0) == 144
+    assert default_actor_count({"CPU": 160.0}, 4.0) == 36
+    assert default_actor_count({"CPU": 1.0}, 1.0) == 1
