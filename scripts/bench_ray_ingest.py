@@ -1,0 +1,168 @@
+"""Ray ingest against the local ingest, with the real model, on the same articles.
+
+The articles: the Arabic development texts (NTREX-dev news, ARCD train and XQuAD-dev
+paragraphs), in that order, repeated with new ids up to ``--articles``. Each side ingests them
+into a fresh index in this process with the configured embedding backend:
+
+- ``local``: ``Corpus.add``, as ``iqtibas ingest`` does;
+- ``ray-N``: ``ray_ingest`` with N model actors on a local Ray (started once, before timing;
+  the actors' model loading and the pipeline's start are inside the time, as a user waits
+  for them).
+
+Repetitions alternate the order of the sides, so that load from other processes on a shared
+machine falls on all alike. Also measured: the fixed cost of a Ray run (a 16-article run).
+
+    python scripts/bench_ray_ingest.py --out eval/reports/ray_ingest
+    python scripts/bench_ray_ingest.py --articles 40 --repetitions 1 --out /tmp/ray-bench  # dry run
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shlex
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(PROJECT_ROOT))
+
+from index.article import Article  # noqa: E402
+from index.corpus import Corpus  # noqa: E402
+from index.ray_ingest import RayIngestOptions, ray_ingest  # noqa: E402
+from index.readers import read_paths  # noqa: E402
+from service.bootstrap import corpus_config, embedder_factory, limit_threads  # noqa: E402
+from service.settings import Settings  # noqa: E402
+
+DATA = PROJECT_ROOT.parent / "shared" / "data"
+SOURCES = ("ntrex/ntrex-dev.jsonl", "arcd/arcd-train.json", "xquad-dev/xquad.ar.json")
+
+
+def log(message: str) -> None:
+    print(f"[ray-ingest] {message}", file=sys.stderr, flush=True)
+
+
+def load_articles(count: int) -> list[Article]:
+    pool = read_paths([DATA / source for source in SOURCES])
+    articles = []
+    for index in range(count):
+        article = pool[index % len(pool)]
+        copy = index // len(pool)
+        articles.append(replace(article, id=f"{article.id}#{copy}") if copy else article)
+    return articles
+
+
+def run_side(side: str, articles: list[Article], settings: Settings, workdir: Path) -> float:
+    """Seconds to ingest ``articles`` into a fresh index on ``side``."""
+    directory = workdir / side
+    shutil.rmtree(directory, ignore_errors=True)
+    factory = embedder_factory(settings)
+    corpus = Corpus(directory, factory(), corpus_config(settings))
+    try:
+        began = time.perf_counter()
+        if side == "local":
+            corpus.add(articles)
+        else:
+            actors = int(side.split("-")[1])
+            # N actors share the cores between them (Ray gives an actor as many inference
+            # threads as CPUs), as the local ingest gives its one model all of them
+            cores = os.cpu_count() or 1
+            options = RayIngestOptions(actors=actors, cpus_per_actor=max(1, cores // actors))
+            ray_ingest(corpus, articles, factory, options)
+        seconds = time.perf_counter() - began
+        assert corpus.counts().articles == len({a.id for a in articles})
+    finally:
+        corpus.close()
+        shutil.rmtree(directory, ignore_errors=True)
+    return seconds
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--articles", type=int, default=500)
+    parser.add_argument("--repetitions", type=int, default=2)
+    parser.add_argument("--sides", default="local,ray-1,ray-2")
+    parser.add_argument("--out", type=Path, default=PROJECT_ROOT / "eval/reports/ray_ingest")
+    arguments = parser.parse_args(argv)
+
+    import ray
+
+    settings = Settings()
+    limit_threads(settings.torch_threads)
+    articles = load_articles(arguments.articles)
+    sides = arguments.sides.split(",")
+    os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
+    began = time.perf_counter()
+    # one logical CPU more than the cores: the actors hold every core, and the light analysis
+    # tasks still get scheduled beside them
+    ray.init(num_cpus=(os.cpu_count() or 1) + 1, include_dashboard=False, log_to_driver=False)
+    ray_start_s = time.perf_counter() - began
+    seconds: dict[str, list[float]] = {side: [] for side in sides}
+    with tempfile.TemporaryDirectory(prefix="iqtibas-ray-bench-") as workdir:
+        fixed = run_side("ray-1", articles[:16], settings, Path(workdir))
+        log(f"ray start {ray_start_s:.1f} s; a 16-article Ray run {fixed:.1f} s")
+        for repetition in range(arguments.repetitions):
+            order = sides if repetition % 2 == 0 else list(reversed(sides))
+            for side in order:
+                elapsed = run_side(side, articles, settings, Path(workdir))
+                seconds[side].append(elapsed)
+                log(f"rep {repetition + 1} {side}: {len(articles) / elapsed:.2f} articles/s")
+    ray.shutdown()
+
+    results: dict[str, Any] = {
+        "command": "python scripts/bench_ray_ingest.py " + shlex.join(sys.argv[1:]),
+        "machine": f"{platform.machine()}, {os.cpu_count()} CPUs",
+        "backend": settings.embedding_backend,
+        "articles": len(articles),
+        "characters": sum(len(a.text) for a in articles),
+        "ray_start_s": ray_start_s,
+        "ray_16_article_run_s": fixed,
+        "sides": {
+            side: {
+                "seconds": values,
+                "articles_per_s_median": len(articles) / statistics.median(values),
+            }
+            for side, values in seconds.items()
+        },
+    }
+    arguments.out.mkdir(parents=True, exist_ok=True)
+    (arguments.out / "results.json").write_text(json.dumps(results, indent=2) + "\n")
+    (arguments.out / "report.md").write_text(report(results), encoding="utf-8")
+    log(f"wrote {arguments.out / 'report.md'}")
+    return 0
+
+
+def report(results: dict[str, Any]) -> str:
+    local = results["sides"].get("local", {}).get("articles_per_s_median")
+    lines = [
+        "# Ray ingest against the local ingest",
+        "",
+        f"    {results['command']}",
+        "",
+        f"{results['articles']} Arabic articles ({results['characters']:,} characters), the real "
+        f"model (backend {results['backend']}), {results['machine']}. Ray started in "
+        f"{results['ray_start_s']:.1f} s (not in the times); a 16-article Ray run took "
+        f"{results['ray_16_article_run_s']:.1f} s (the fixed cost of a run).",
+        "",
+        "| side | runs (s) | articles/s (median) | vs local |",
+        "|---|---|---|---|",
+    ]
+    for side, values in results["sides"].items():
+        rate = values["articles_per_s_median"]
+        ratio = f"{rate / local:.2f}x" if local else "n/a"
+        runs = ", ".join(f"{s:.1f}" for s in values["seconds"])
+        lines.append(f"| {side} | {runs} | {rate:.2f} | {ratio} |")
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    sys.exit(main())
