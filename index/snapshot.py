@@ -30,7 +30,7 @@ import os
 import shutil
 import sqlite3
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from index.document_store import DocumentStore
@@ -80,14 +80,7 @@ def snapshot_index(source: Path, destination: Path, vectors: VectorIndexConfig) 
         shutil.rmtree(staging, ignore_errors=True)
         raise
     _sync_directory(destination.parent)
-    return SnapshotResult(
-        destination,
-        result.generation,
-        result.articles,
-        result.chunks,
-        result.sentences,
-        result.base_generation,
-    )
+    return replace(result, destination=destination)
 
 
 def _check_destination(source: Path, destination: Path) -> None:
