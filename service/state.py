@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from index.answerer import Answerer
+from index.errors import IqtibasError
 from service.auth import Authorizer
 from service.errors import NotReadyError
 from service.job_journal import JobJournal
@@ -98,7 +99,11 @@ class AppState:
             self._take_writer_lock(self.settings.data_dir)
             answerer = self._loader()
         except BaseException as error:
-            logger.exception("loading the model or index failed")
+            if isinstance(error, IqtibasError):
+                # expected (another writer, another model...): the message says what to do
+                logger.error("cannot load the model or index: %s", error)
+            else:
+                logger.exception("loading the model or index failed")
             self._release_writer_lock()
             self.load_error = error
             if self.on_load_failure is not None:
