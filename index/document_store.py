@@ -209,13 +209,15 @@ class DocumentStore:
         return existing, generation
 
     def prune_log(self, up_to_generation: int) -> None:
-        """Forget removals at or before a generation that a saved snapshot covers."""
+        """Forget removals at or before a generation that a saved snapshot covers. The floor
+        never goes down: another process may have pruned further, under its newer snapshot."""
         with self._write_lock, self._transaction():
             self._connection.execute(
                 "DELETE FROM removed WHERE generation <= ?", (up_to_generation,)
             )
             self._connection.execute(
-                "INSERT OR REPLACE INTO meta(key, value) VALUES ('log_floor', ?)",
+                "INSERT INTO meta(key, value) VALUES ('log_floor', ?) ON CONFLICT(key) DO"
+                " UPDATE SET value = MAX(CAST(value AS INTEGER), CAST(excluded.value AS INTEGER))",
                 (str(up_to_generation),),
             )
 

@@ -152,8 +152,10 @@ class LiveIndexes:
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(temporary, path)
+        # only older ones: another process may have saved a newer generation, which the log
+        # it pruned no longer lets anyone rebuild from an older snapshot
         for stale in self.directory.glob(f"{SNAPSHOT_PREFIX}*.npz"):
-            if stale != path:
+            if _snapshot_generation(stale) < generation:
                 stale.unlink(missing_ok=True)
         self.changes_since_snapshot = 0
         return generation

@@ -8,7 +8,7 @@ from enum import StrEnum
 
 from pydantic import SecretStr
 
-from service.errors import ApiError
+from service.errors import ApiError, ReadOnlyReplicaError
 from service.settings import Settings
 
 _CHALLENGE = {"WWW-Authenticate": 'Bearer realm="iqtibas"'}
@@ -44,6 +44,8 @@ class Authorizer:
         self._write_key = settings.api_key if _is_set(settings.api_key) else None
         self._read_key = settings.read_api_key if _is_set(settings.read_api_key) else None
         self._open_writes = settings.allow_open_writes
+        self._read_only = settings.read_only
+        self._writer_url = settings.writer_url
 
     @property
     def reads_need_key(self) -> bool:
@@ -55,7 +57,7 @@ class Authorizer:
 
     @property
     def writes_refused(self) -> bool:
-        return self._write_key is None and not self._open_writes
+        return self._read_only or (self._write_key is None and not self._open_writes)
 
     def check(self, access: Access, authorization: str | None) -> None:
         if access is Access.WRITE:
@@ -64,6 +66,10 @@ class Authorizer:
             self._check_read(bearer_token(authorization))
 
     def _check_write(self, token: str | None) -> None:
+        if self._read_only:
+            # before the key: a replica may have no write key at all, and whatever the key,
+            # the answer is the same: not here
+            raise ReadOnlyReplicaError(self._writer_url)
         if self._write_key is None:
             if self._open_writes:
                 return

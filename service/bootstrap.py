@@ -15,6 +15,7 @@ from index.embedding.sentence_transformer import load_embedder
 from index.lexicon import TranslationConfig
 from index.optional_imports import require
 from index.quotes import QuoteConfig
+from index.read_only_corpus import ReadOnlyCorpus, require_index
 from index.retrieval.candidates import RetrievalConfig
 from index.seeds import read_seeds
 from service.settings import Settings
@@ -110,8 +111,14 @@ def embedder_factory(settings: Settings) -> Callable[[], Embedder]:
 
 
 def open_corpus(settings: Settings, show_progress: bool = True) -> Corpus:
+    """The configured index; a new one is seeded. With IQTIBAS_READ_ONLY, an existing index
+    opened read-only (never seeded, never written), checked before the model loads."""
+    if settings.read_only:
+        require_index(settings.data_dir)
     limit_threads(settings.torch_threads)
     embedder = configured_embedder(settings)
+    if settings.read_only:
+        return ReadOnlyCorpus(settings.data_dir, embedder, corpus_config(settings))
     corpus = Corpus(settings.data_dir, embedder, corpus_config(settings))
     if corpus.get_meta(SEEDED_KEY) is None:
         if corpus.counts().articles == 0 and settings.seeds_dir.is_dir():

@@ -1,4 +1,4 @@
-"""The ``iqtibas`` command: ingest, ask, info, delete and serve."""
+"""The ``iqtibas`` command: ingest, ask, info, delete, snapshot and serve."""
 
 from __future__ import annotations
 
@@ -217,6 +217,21 @@ def _command_prepare_model(arguments: argparse.Namespace, settings: Settings) ->
     return 0
 
 
+def _command_snapshot(arguments: argparse.Namespace, settings: Settings) -> int:
+    from index.snapshot import snapshot_index
+
+    result = snapshot_index(
+        settings.data_dir, Path(arguments.destination), settings.index.corpus_config().vectors
+    )
+    print(
+        f"Copied the index in {settings.data_dir} at generation {result.generation} "
+        f"({result.articles} article(s), {result.chunks} chunks, {result.sentences} sentences) "
+        f"to {result.destination}.\nServe the copy read-only with: "
+        f"IQTIBAS_DATA_DIR={result.destination} IQTIBAS_READ_ONLY=true iqtibas serve"
+    )
+    return 0
+
+
 def _command_serve(arguments: argparse.Namespace, settings: Settings) -> int:
     from service.server import serve
 
@@ -302,6 +317,14 @@ def _parser() -> argparse.ArgumentParser:
         "prepare-model", help="materialise the bundled embedding model now (else on first use)"
     )
     prepare.set_defaults(handler=_command_prepare_model)
+
+    snapshot = commands.add_parser(
+        "snapshot",
+        help="copy the index consistently (while it is written) into a new directory that "
+        "read-only replicas serve",
+    )
+    snapshot.add_argument("destination", help="a new or empty directory")
+    snapshot.set_defaults(handler=_command_snapshot)
 
     serve = commands.add_parser("serve", help="run the HTTP API and chat page")
     serve.add_argument("--host")

@@ -44,6 +44,13 @@ _CODES = (
         "Writes refused: no write key is configured (IQTIBAS_API_KEY) and open writes are off.",
         "writes are disabled because no write key is configured: set IQTIBAS_API_KEY",
     ),
+    ErrorCode(
+        "read_only_replica",
+        403,
+        "This server is a read-only replica (IQTIBAS_READ_ONLY): it answers questions but "
+        "takes no writes and holds no write jobs; send those to the writer (IQTIBAS_WRITER_URL).",
+        "this server is a read-only replica; send writes to http://writer.internal:8000",
+    ),
     ErrorCode("forbidden", 403, "The request is not allowed here.", "this resource is not served"),
     ErrorCode("not_found", 404, "No such article, job or route.", "no article with id 'ar-rain'"),
     ErrorCode(

@@ -58,6 +58,19 @@ class NotReadyError(ApiError):
         super().__init__("not_ready", message, headers={"Retry-After": "5"})
 
 
+class ReadOnlyReplicaError(ApiError):
+    """A write, or a write job's progress, asked of a read-only replica (IQTIBAS_READ_ONLY)."""
+
+    def __init__(self, writer_url: str | None, jobs: bool = False) -> None:
+        writer = writer_url or "the server that owns the index (its writer)"
+        message = (
+            f"this server is a read-only replica of the index and holds no write jobs; ask {writer}"
+            if jobs
+            else f"this server is a read-only replica of the index; send writes to {writer}"
+        )
+        super().__init__("read_only_replica", message)
+
+
 def detail(loc: Sequence[str | int], msg: str, type_: str) -> dict[str, Any]:
     return {"loc": list(loc), "msg": msg, "type": type_}
 

@@ -316,8 +316,9 @@ class JobQueue:
         job.finish(status, error)
         self._journal.finish(job.id, status, job.states(), error, _now(), self._kept)
 
-    def close(self, timeout: float = 30.0) -> None:
-        """Stop after the commit group in progress; what is left stays journalled."""
+    def close(self, timeout: float = 30.0) -> bool:
+        """Stop after the commit group in progress; what is left stays journalled. False when
+        a commit group outlived ``timeout``: it may still write, and the journal stays open."""
         with self._admission:
             self._stopping.set()
         self._queue.put(None)
@@ -333,8 +334,9 @@ class JobQueue:
         if self._worker is not None and self._worker.is_alive():
             # a commit group outlived the wait: it still records its progress when done
             logger.warning("the writer is still committing; the journal stays open")
-            return
+            return False
         self._journal.close()
+        return True
 
 
 def _article_state(state: str) -> JobArticleState:

@@ -9,7 +9,13 @@ from index.answerer import Answer, Answerer, EmptyQuestionError
 from index.article import Article, InvalidArticleError
 from index.corpus import Corpus
 from index.filters import ArticleFilter
-from service.errors import ApiError, InvalidInputError, NotFoundError, detail
+from service.errors import (
+    ApiError,
+    InvalidInputError,
+    NotFoundError,
+    ReadOnlyReplicaError,
+    detail,
+)
 from service.jobs import JobQueue
 from service.schemas import (
     ArticleStatus,
@@ -100,11 +106,26 @@ def _ask_response(answer: Answer) -> AskResponse:
     )
 
 
+def _queue(jobs: JobQueue | None, writer_url: str | None, for_jobs: bool = False) -> JobQueue:
+    """The write queue; a read-only replica has none (the routes refuse writes before this)."""
+    if jobs is None:
+        raise ReadOnlyReplicaError(writer_url, jobs=for_jobs)
+    return jobs
+
+
 class DocumentService:
-    def __init__(self, corpus: Corpus, jobs: JobQueue, wait_seconds: float) -> None:
+    def __init__(
+        self,
+        corpus: Corpus,
+        jobs: JobQueue | None,
+        wait_seconds: float,
+        writer_url: str | None = None,
+    ) -> None:
+        """``jobs``: None on a read-only replica."""
         self._corpus = corpus
         self._jobs = jobs
         self._wait_seconds = wait_seconds
+        self._writer_url = writer_url
 
     def list(self, offset: int, limit: int) -> DocumentPage:
         # one view, so the page and the total describe the same state of the index
@@ -129,7 +150,7 @@ class DocumentService:
     def delete(self, doc_id: str) -> Deleted | Job:
         """Deleted once applied; the job (202) if changes queued before it take longer than
         the wait. Never applied ahead of a change accepted before it."""
-        job = self._jobs.submit_delete(doc_id)
+        job = _queue(self._jobs, self._writer_url).submit_delete(doc_id)
         if not job.wait(self._wait_seconds):
             return job.snapshot()
         snapshot = job.snapshot()
@@ -152,8 +173,10 @@ def _summary(article: Article) -> DocumentSummary:
 
 
 class IngestService:
-    def __init__(self, jobs: JobQueue, settings: Settings) -> None:
+    def __init__(self, jobs: JobQueue | None, settings: Settings) -> None:
+        """``jobs``: None on a read-only replica."""
         self._jobs = jobs
+        self._writer_url = settings.writer_url
         self._max_batch = settings.max_batch_articles
         self._max_characters = settings.max_article_characters
         self._sync_batch = settings.sync_batch_articles
@@ -162,8 +185,9 @@ class IngestService:
     def ingest(self, request: IngestRequest) -> IngestResult | Job:
         """Journalled and queued behind earlier changes; a small batch is waited for
         (IngestResult once stored), a larger one or a long wait answers with the job."""
+        queue = _queue(self._jobs, self._writer_url)
         articles = self.validate(request.documents)
-        job = self._jobs.submit(articles)
+        job = queue.submit(articles)
         if len(articles) > self._sync_batch or not job.wait(self._wait_seconds):
             return job.snapshot()
         snapshot = job.snapshot()
@@ -251,7 +275,7 @@ class IngestService:
             )
 
     def job(self, job_id: str) -> Job:
-        job = self._jobs.get(job_id)
+        job = _queue(self._jobs, self._writer_url, for_jobs=True).get(job_id)
         if job is None:
             raise NotFoundError(
                 f"no job {job_id!r}; finished jobs are forgotten once many newer ones have "

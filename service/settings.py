@@ -203,6 +203,21 @@ class Settings(BaseSettings):
         "scores run lower.",
     )
 
+    # --- several servers over one index ---
+    read_only: bool = Field(
+        default=False,
+        description="Serve as a read-only replica: answer questions from an index that "
+        "another process writes (followed as it changes) or from a snapshot copy "
+        "(iqtibas snapshot); never write the index directory, never open the write queue, "
+        "and refuse every write route (403 read_only_replica). One process per index "
+        "directory owns the write queue; start every other server over it with this on.",
+    )
+    writer_url: str | None = Field(
+        default=None,
+        description="Where writes go (the writer server's or load balancer's URL), named in a "
+        "read-only replica's refusals of writes.",
+    )
+
     # --- HTTP service ---
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)

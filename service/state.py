@@ -7,8 +7,10 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 from index.answerer import Answerer
+from index.errors import IqtibasError
 from service.auth import Authorizer
 from service.errors import NotReadyError
 from service.job_journal import JobJournal
@@ -18,6 +20,7 @@ from service.schemas import Readiness
 from service.services import AskService, DocumentService, IngestService
 from service.settings import Settings
 from service.writer import CorpusWriter
+from service.writer_lock import WriterLock, acquire_writer_lock
 
 logger = logging.getLogger(__name__)
 
@@ -27,16 +30,25 @@ FailureCallback = Callable[[BaseException], None]
 
 class Services:
     def __init__(self, answerer: Answerer, settings: Settings) -> None:
+        """The write queue starts here, resuming the journal's unfinished changes; the caller
+        holds the directory's writer lock (writer_lock.py). A read-only replica has no queue
+        and never opens the journal: its changes are the writer's to run, once."""
         self.answerer = answerer
         self.corpus = answerer.corpus
-        self.jobs = JobQueue(
-            CorpusWriter(self.corpus),
-            JobJournal(self.corpus.directory),
-            settings.max_queued_jobs,
-            settings.jobs_kept,
+        self.jobs = (
+            None
+            if settings.read_only
+            else JobQueue(
+                CorpusWriter(self.corpus),
+                JobJournal(self.corpus.directory),
+                settings.max_queued_jobs,
+                settings.jobs_kept,
+            )
         )
         self.ask = AskService(answerer, settings.max_question_characters)
-        self.documents = DocumentService(self.corpus, self.jobs, settings.sync_write_wait_seconds)
+        self.documents = DocumentService(
+            self.corpus, self.jobs, settings.sync_write_wait_seconds, settings.writer_url
+        )
         self.ingest = IngestService(self.jobs, settings)
 
 
@@ -58,7 +70,11 @@ class AppState:
         # an injected answerer belongs to the caller, who closes it
         self._owns_corpus = answerer is None
         self._lock = threading.Lock()
-        self._services = Services(answerer, settings) if answerer is not None else None
+        self._writer_lock: WriterLock | None = None
+        self._services: Services | None = None
+        if answerer is not None:
+            self._take_writer_lock(answerer.corpus.directory)
+            self._services = Services(answerer, settings)
         self._thread: threading.Thread | None = None
         self._closed = False
 
@@ -79,9 +95,16 @@ class AppState:
         assert self._loader is not None
         logger.info("loading the model and index")
         try:
+            # before the model loads, so that a second writer over the directory fails at once
+            self._take_writer_lock(self.settings.data_dir)
             answerer = self._loader()
         except BaseException as error:
-            logger.exception("loading the model or index failed")
+            if isinstance(error, IqtibasError):
+                # expected (another writer, another model...): the message says what to do
+                logger.error("cannot load the model or index: %s", error)
+            else:
+                logger.exception("loading the model or index failed")
+            self._release_writer_lock()
             self.load_error = error
             if self.on_load_failure is not None:
                 self.on_load_failure(error)
@@ -89,10 +112,21 @@ class AppState:
         with self._lock:
             if self._closed:
                 answerer.corpus.close()
+                self._release_writer_lock()
                 return
             self._services = Services(answerer, self.settings)
         counts = answerer.corpus.counts()
         logger.info("ready", extra={"articles": counts.articles, "chunks": counts.chunks})
+
+    def _take_writer_lock(self, directory: Path) -> None:
+        """The directory's write queue is this process's (a replica takes no lock)."""
+        if not self.settings.read_only:
+            self._writer_lock = acquire_writer_lock(directory)
+
+    def _release_writer_lock(self) -> None:
+        if self._writer_lock is not None:
+            self._writer_lock.release()
+            self._writer_lock = None
 
     def wait_loaded(self, timeout: float | None = None) -> None:
         if self._thread is not None:
@@ -131,6 +165,8 @@ class AppState:
             ("sentences", counts.sentences),
         ):
             yield Gauge(f"iqtibas_{name}_indexed", f"{name.capitalize()} in the index.", value)
+        if services.jobs is None:
+            return  # a read-only replica: the writer reports the jobs
         for status, count in services.jobs.count_by_status().items():
             yield Gauge(
                 "iqtibas_ingest_jobs", "Ingest jobs held, by status.", count, (("status", status),)
@@ -142,6 +178,9 @@ class AppState:
             services = self._services
         if services is None:
             return
-        services.jobs.close()
+        # the lock stays while a commit group that outlived the wait may still write
+        queue_stopped = services.jobs is None or services.jobs.close()
         if self._owns_corpus:
             services.corpus.close()
+        if queue_stopped:
+            self._release_writer_lock()

@@ -18,9 +18,10 @@ router = APIRouter(tags=["documents"])
     summary="Progress of a queued change (an ingest batch or a delete)",
     description="Articles reported created, replaced or deleted are durable. Jobs are "
     "journalled: a restart resumes unfinished ones in order, and the newest "
-    "IQTIBAS_JOBS_KEPT finished ones are still reported.",
+    "IQTIBAS_JOBS_KEPT finished ones are still reported. A read-only replica holds no jobs "
+    "(403 read_only_replica): ask the writer.",
     dependencies=[ReadAccess],
-    responses=error_responses(401, 404, 422, 429, 503),
+    responses=error_responses(401, 403, 404, 422, 429, 503),
     openapi_extra=access(Access.READ),
 )
 def get_job(
