@@ -16,6 +16,8 @@ from __future__ import annotations
 import logging
 import os
 import pickle
+import queue
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -41,9 +43,12 @@ from index.rows import LexiconEntries
 logger = logging.getLogger(__name__)
 
 LOCAL = "local"
-EmbedderFactory = Callable[[], Embedder]
-# CPUs an analysis task reserves: it is light beside the model's work
-_TASK_CPUS = 0.25
+# called once in each actor with its device: "cuda" where Ray gave the actor a GPU, else "cpu"
+EmbedderFactory = Callable[[str], Embedder]
+# CPUs an analysis task reserves: none. It is light beside the model's work, and a reservation
+# starved it on a two-node cluster that lost a node: the actors Ray restarted on the remaining
+# node took every CPU left, and the pipeline waited forever for its tasks
+_TASK_CPUS = 0
 
 
 class RayIngestError(SetupError):
@@ -61,6 +66,9 @@ class RayIngestOptions:
     cpus_per_actor: float = 1.0
     # the CPUs of a local Ray (0: all of this machine's)
     local_cpus: int = 0
+    # a run that receives no prepared group for this long fails (with what it committed
+    # kept) instead of waiting forever, e.g. for actors that no node has resources for
+    stall_seconds: float = 600.0
 
 
 def ray_ingest(
@@ -147,11 +155,11 @@ def _prepared_groups(
     resources = ray.cluster_resources()
     gpus = int(resources.get("GPU", 0))
     actors = options.actors or gpus or default_actor_count(resources, options.cpus_per_actor)
-    if not gpus and actors * options.cpus_per_actor > resources.get("CPU", 1.0) - _TASK_CPUS:
+    if not gpus and actors * options.cpus_per_actor > resources.get("CPU", 1.0):
         raise RayIngestError(
-            f"{actors} model actor(s) of {options.cpus_per_actor:g} CPU(s) leave no CPU of the "
-            f"cluster's {resources.get('CPU', 0):g} to the tasks that feed them; ask for fewer "
-            "actors (--ray-actors) or fewer CPUs each (--ray-cpus-per-actor)"
+            f"{actors} model actor(s) of {options.cpus_per_actor:g} CPU(s) need more than the "
+            f"cluster's {resources.get('CPU', 0):g} CPUs; ask for fewer actors (--ray-actors) "
+            "or fewer CPUs each (--ray-cpus-per-actor)"
         )
     dataset = (
         data.from_items(
@@ -173,7 +181,7 @@ def _prepared_groups(
     )
     manifest = corpus.manifest
     try:
-        for row in dataset.iter_rows():
+        for row in _rows_or_stall(dataset.iter_rows(), options.stall_seconds):
             fingerprint, dimension, group = pickle.loads(row["prepared"])
             if dimension != manifest.dimension or not fingerprints_match(
                 manifest.model_fingerprint, fingerprint
@@ -193,6 +201,44 @@ def _prepared_groups(
             f"the Ray cluster failed while preparing articles: {error}. The groups committed "
             "before stay; run the same command again to add the rest."
         ) from error
+
+
+def actor_device(gpu_ids: Sequence[object]) -> str:
+    """The device of an actor that Ray gave these GPUs (it sets CUDA_VISIBLE_DEVICES to
+    them, so the first visible one is the actor's)."""
+    return "cuda" if gpu_ids else "cpu"
+
+
+def _rows_or_stall(
+    rows: Iterator[dict[str, Any]], stall_seconds: float
+) -> Iterator[dict[str, Any]]:
+    """``rows``, or a RayIngestError when none arrives for ``stall_seconds``."""
+    handoff: queue.Queue[tuple[dict[str, Any] | None, BaseException | None]] = queue.Queue(2)
+
+    def pump() -> None:
+        try:
+            for row in rows:
+                handoff.put((row, None))
+            handoff.put((None, None))
+        except BaseException as error:
+            handoff.put((None, error))
+
+    threading.Thread(target=pump, name="iqtibas-ray-rows", daemon=True).start()
+    while True:
+        try:
+            row, error = handoff.get(timeout=stall_seconds)
+        except queue.Empty:
+            raise RayIngestError(
+                f"no prepared articles arrived from the Ray cluster for {stall_seconds:g} s: "
+                "its nodes may lack the CPUs or GPUs the model actors ask for, or the actors "
+                "fail to start (see the Ray logs). The groups committed before stay; run the "
+                "same command again to add the rest."
+            ) from None
+        if error is not None:
+            raise error
+        if row is None:
+            return
+        yield row
 
 
 class _AnalyseGroup:
@@ -222,7 +268,7 @@ class _EmbedGroup:
         self, embedder_factory: EmbedderFactory, config: IngestConfig, known_terms: Any
     ) -> None:
         ray = require("ray", "iqtibas[ray]")
-        self._embedder = embedder_factory()
+        self._embedder = embedder_factory(actor_device(ray.get_gpu_ids()))
         self._fingerprint = self._embedder.fingerprint_vector()
         self._config = config
         self._known: frozenset[str] | None = (

@@ -77,7 +77,7 @@ def run_side(side: str, articles: list[Article], settings: Settings, workdir: Pa
     directory = workdir / side
     shutil.rmtree(directory, ignore_errors=True)
     factory = embedder_factory(settings)
-    corpus = Corpus(directory, factory(), corpus_config(settings))
+    corpus = Corpus(directory, factory("cpu"), corpus_config(settings))
     try:
         began = time.perf_counter()
         if side == "local":

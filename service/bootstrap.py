@@ -6,10 +6,12 @@ import contextlib
 import functools
 import logging
 from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
 
 from index.answerer import AnswerConfig, Answerer
 from index.article import Article
 from index.corpus import Corpus, CorpusConfig, ProgressCallback
+from index.embedding.backends import TORCH_BF16
 from index.embedding.embedder import Embedder
 from index.embedding.sentence_transformer import load_embedder
 from index.lexicon import TranslationConfig
@@ -95,18 +97,32 @@ def limit_threads(threads: int) -> None:
 
 def configured_embedder(settings: Settings) -> Embedder:
     """The embedding model as the settings describe it (model, backend, caches)."""
-    return embedder_factory(settings)()
+    return embedder_factory(settings)("cpu")
 
 
-def embedder_factory(settings: Settings) -> Callable[[], Embedder]:
-    """A picklable call that loads the configured model, for other processes and machines
-    (Ray actors): it carries the model settings only, no keys."""
+def embedder_factory(settings: Settings) -> Callable[[str], Embedder]:
+    """A picklable call that loads the configured model on a device, for other processes
+    and machines (Ray actors): it carries the model settings only, no keys."""
     return functools.partial(
-        load_embedder,
+        load_embedder_on,
         settings.model,
         settings.model_cache_dir,
-        word_cache_size=settings.word_cache_size,
-        backend=settings.embedding_backend,
+        settings.word_cache_size,
+        settings.embedding_backend,
+    )
+
+
+def load_embedder_on(
+    model: str, cache_dir: Path, word_cache_size: int, backend: str, device: str
+) -> Embedder:
+    """The model on ``device``: the configured backend on the CPU; on a GPU, torch in bf16
+    (the OpenVINO backend runs on CPUs only)."""
+    return load_embedder(
+        model,
+        cache_dir,
+        device=device,
+        word_cache_size=word_cache_size,
+        backend=backend if device == "cpu" else TORCH_BF16,
     )
 
 

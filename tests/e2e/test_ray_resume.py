@@ -1,5 +1,5 @@
 """A Ray ingest whose driver is SIGKILLed mid-run resumes: the rerun skips what was stored
-and every article ends up stored exactly once."""
+and every article ends up stored exactly once. A run that stalls fails with a message."""
 
 from __future__ import annotations
 
@@ -25,9 +25,9 @@ pytestmark = pytest.mark.slow
 COUNT = 40
 
 
-def _driver(data_dir: Path) -> subprocess.Popen[str]:
+def _driver(data_dir: Path, *options: str) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [sys.executable, "-m", "tests.index.ray_support", str(data_dir), str(COUNT)],
+        [sys.executable, "-m", "tests.index.ray_support", str(data_dir), str(COUNT), *options],
         cwd=PROJECT_ROOT,
         env={**os.environ, "RAY_USAGE_STATS_ENABLED": "0"},
         stdout=subprocess.PIPE,
@@ -87,3 +87,16 @@ def test_a_killed_ray_ingest_resumes_and_stores_each_article_once(tmp_path: Path
     assert corpus.counts().articles == COUNT  # the kept counters agree with the rows
     assert corpus.unchanged(synthetic_articles(COUNT)) == {a.id for a in synthetic_articles(COUNT)}
     corpus.close()
+
+
+def test_a_ray_ingest_that_receives_nothing_fails_instead_of_waiting_forever(
+    tmp_path: Path,
+) -> None:
+    driver = _driver(tmp_path / "index", "--stuck")
+    try:
+        output, _ = driver.communicate(timeout=120)
+    finally:
+        _kill_group(driver)
+    assert "error: no prepared articles arrived from the Ray cluster for 3 s" in output
+    assert "run the same command again" in output
+    assert "stored 0" in output

@@ -4,10 +4,14 @@ this checkout on the workers' PYTHONPATH).
 ``python -m tests.index.ray_support DATA_DIR COUNT`` ingests COUNT synthetic articles into
 DATA_DIR through a local Ray, as ``iqtibas ingest --ray`` does (skipping the articles already
 stored with the same content), and prints ``committed N`` after each group.
+``python -m tests.index.ray_support DATA_DIR COUNT --stuck`` does the same with actors that
+never finish loading their model and a 3 s stall limit, and prints the error it ends with
+(in a process of its own: the abandoned Ray pipeline must not outlive the test).
 """
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from collections.abc import Sequence
@@ -17,7 +21,7 @@ import numpy as np
 
 from index.corpus import Corpus, CorpusConfig
 from index.ingest import IngestConfig
-from index.ray_ingest import RayIngestOptions, ray_ingest
+from index.ray_ingest import RayIngestError, RayIngestOptions, ray_ingest
 from tests.conftest import PROJECT_ROOT, HashingEmbedder
 from tests.index.synthetic import synthetic_articles
 
@@ -45,7 +49,26 @@ class OtherHashingEmbedder(HashingEmbedder):
         return np.roll(super()._vector(text), 1)
 
 
-def main(data_dir: Path, count: int) -> None:
+# embedder factories as ray_ingest calls them, with the actor's device
+def hashing(device: str) -> HashingEmbedder:
+    return HashingEmbedder()
+
+
+def slow_hashing(device: str) -> HashingEmbedder:
+    return SlowHashingEmbedder()
+
+
+def other_hashing(device: str) -> HashingEmbedder:
+    return OtherHashingEmbedder()
+
+
+def stuck_hashing(device: str) -> HashingEmbedder:
+    """An actor whose model takes longer to load than a test waits."""
+    time.sleep(60)
+    return HashingEmbedder()
+
+
+def main(data_dir: Path, count: int, stuck: bool) -> None:
     import ray
 
     corpus = Corpus(data_dir, HashingEmbedder(), CONFIG)
@@ -61,10 +84,17 @@ def main(data_dir: Path, count: int) -> None:
         done += len(ids)
         print(f"committed {done}", flush=True)
 
-    ray_ingest(corpus, changed, SlowHashingEmbedder, RayIngestOptions(actors=1), report)
+    if stuck:
+        try:
+            ray_ingest(corpus, changed, stuck_hashing, RayIngestOptions(stall_seconds=3), report)
+        except RayIngestError as error:
+            print(f"error: {error}", flush=True)
+        print(f"stored {corpus.counts().articles}", flush=True)
+        os._exit(0)  # the pipeline thread of the abandoned run is not waited for
+    ray_ingest(corpus, changed, slow_hashing, RayIngestOptions(actors=1), report)
     corpus.close()
     print("finished", flush=True)
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1]), int(sys.argv[2]))
+    main(Path(sys.argv[1]), int(sys.argv[2]), "--stuck" in sys.argv[3:])

@@ -14,7 +14,7 @@ import pytest
 from index.corpus import Corpus
 from index.ray_ingest import RayIngestError, RayIngestOptions, ray_ingest
 from tests.conftest import HashingEmbedder
-from tests.index.ray_support import CONFIG, WORKER_ENVIRONMENT, SlowHashingEmbedder
+from tests.index.ray_support import CONFIG, WORKER_ENVIRONMENT, hashing, slow_hashing
 from tests.index.synthetic import synthetic_articles
 
 ray = pytest.importorskip("ray", reason="the ray extra: pip install -e '.[ray]'")
@@ -49,9 +49,7 @@ def test_losing_a_worker_node_mid_run_loses_no_committed_article(
 
     def run() -> None:
         try:
-            ray_ingest(
-                corpus, articles, SlowHashingEmbedder, RayIngestOptions(actors=2), committed.extend
-            )
+            ray_ingest(corpus, articles, slow_hashing, RayIngestOptions(actors=2), committed.extend)
         except BaseException as error:
             outcome["error"] = error
 
@@ -83,7 +81,7 @@ def test_losing_a_worker_node_mid_run_loses_no_committed_article(
     # the rerun adds the rest, skipping what is stored
     rest = [a for a in articles if a.id not in corpus.unchanged(articles)]
     assert len(rest) == len(articles) - len(committed)
-    ray_ingest(corpus, rest, HashingEmbedder, RayIngestOptions(actors=1))
+    ray_ingest(corpus, rest, hashing, RayIngestOptions(actors=1))
     assert corpus.counts().articles == len(articles)
     reference.add([a for a in articles if a.id not in set(committed)])
     assert reference.counts().chunks == corpus.counts().chunks

@@ -12,10 +12,21 @@ import numpy as np
 import pytest
 
 from index.corpus import Corpus
-from index.ray_ingest import RayIngestError, RayIngestOptions, default_actor_count, ray_ingest
+from index.ray_ingest import (
+    RayIngestError,
+    RayIngestOptions,
+    actor_device,
+    default_actor_count,
+    ray_ingest,
+)
 from index.seeds import read_seeds
 from tests.conftest import PROJECT_ROOT, HashingEmbedder, load_fixture_articles
-from tests.index.ray_support import CONFIG, WORKER_ENVIRONMENT, OtherHashingEmbedder
+from tests.index.ray_support import (
+    CONFIG,
+    WORKER_ENVIRONMENT,
+    hashing,
+    other_hashing,
+)
 from tests.index.synthetic import synthetic_articles
 
 ray = pytest.importorskip("ray", reason="the ray extra: pip install -e '.[ray]'")
@@ -91,7 +102,7 @@ def test_ray_ingest_stores_what_a_local_ingest_stores(local_ray: None, tmp_path:
     local.add(articles[:10])
     distributed.add(articles[:10])
     local.add(articles[10:])
-    committed = ray_ingest(distributed, articles[10:], HashingEmbedder, RayIngestOptions(actors=1))
+    committed = ray_ingest(distributed, articles[10:], hashing, RayIngestOptions(actors=1))
     local.close()
     distributed.close()
     assert committed == [article.id for article in articles[10:]]
@@ -110,7 +121,7 @@ def test_replacing_articles_through_ray_keeps_the_store_equal(
     for corpus in (local, distributed):
         corpus.add(articles)
     local.add(edited)
-    ray_ingest(distributed, edited, HashingEmbedder, RayIngestOptions(actors=1))
+    ray_ingest(distributed, edited, hashing, RayIngestOptions(actors=1))
     local.close()
     distributed.close()
     _assert_same_store(
@@ -121,15 +132,17 @@ def test_replacing_articles_through_ray_keeps_the_store_equal(
 def test_a_worker_with_another_model_commits_nothing(local_ray: None, tmp_path: Path) -> None:
     corpus = Corpus(tmp_path / "index", HashingEmbedder(), CONFIG)
     with pytest.raises(RayIngestError, match="different vectors"):
-        ray_ingest(corpus, synthetic_articles(8), OtherHashingEmbedder, RayIngestOptions(actors=1))
+        ray_ingest(corpus, synthetic_articles(8), other_hashing, RayIngestOptions(actors=1))
     assert corpus.counts().articles == 0
     corpus.close()
 
 
-def test_more_actors_than_the_cluster_feeds_is_refused(local_ray: None, tmp_path: Path) -> None:
+def test_more_actors_than_the_cluster_has_cpus_for_is_refused(
+    local_ray: None, tmp_path: Path
+) -> None:
     corpus = Corpus(tmp_path / "index", HashingEmbedder(), CONFIG)
     with pytest.raises(RayIngestError, match="--ray-actors"):
-        ray_ingest(corpus, synthetic_articles(4), HashingEmbedder, RayIngestOptions(actors=2))
+        ray_ingest(corpus, synthetic_articles(4), hashing, RayIngestOptions(actors=3))
     corpus.close()
 
 
@@ -138,3 +151,8 @@ def test_default_actors_leave_cpus_to_the_tasks() -> None:
     assert default_actor_count({"CPU": 160.0}, 1.0) == 144
     assert default_actor_count({"CPU": 160.0}, 4.0) == 36
     assert default_actor_count({"CPU": 1.0}, 1.0) == 1
+
+
+def test_an_actor_given_a_gpu_runs_the_model_on_it() -> None:
+    assert actor_device([0]) == "cuda"
+    assert actor_device([]) == "cpu"
