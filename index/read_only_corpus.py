@@ -12,7 +12,7 @@ copy that must stay as shipped.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 from index.article import Article
@@ -21,6 +21,7 @@ from index.embedding.embedder import Embedder
 from index.errors import SetupError
 from index.index_directory import STORE_NAME
 from index.manifest import MANIFEST_NAME
+from index.preparation import PreparedGroup
 
 
 class ReadOnlyIndexError(SetupError):
@@ -50,6 +51,14 @@ class ReadOnlyCorpus(Corpus):
         self,
         articles: Sequence[Article],
         progress: ProgressCallback | None = None,
+        on_committed: CommittedCallback | None = None,
+        keep_going: Callable[[], bool] | None = None,
+    ) -> list[str]:
+        raise _refused(self.directory)
+
+    def add_prepared(
+        self,
+        groups: Iterable[PreparedGroup],
         on_committed: CommittedCallback | None = None,
         keep_going: Callable[[], bool] | None = None,
     ) -> list[str]:

@@ -67,6 +67,7 @@ def test_every_write_is_refused_with_what_to_do(tmp_path: Path) -> None:
     try:
         for write in (
             lambda: replica.add(synthetic_articles(1)),
+            lambda: replica.add_prepared([]),
             lambda: replica.delete(["synthetic-0"]),
             lambda: replica.set_meta({"seeded": "1"}),
         ):
