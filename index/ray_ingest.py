@@ -163,7 +163,10 @@ def _prepared_groups(
         )
     dataset = (
         data.from_items(
-            [{"group": pickle.dumps(group)} for group in groups],
+            [
+                {"number": number, "group": pickle.dumps(group)}
+                for number, group in enumerate(groups)
+            ],
             override_num_blocks=len(groups),
         )
         .map(_AnalyseGroup(config), num_cpus=_TASK_CPUS)
@@ -257,12 +260,14 @@ class _AnalyseGroup:
             )
             for article in articles
         ]
-        return {"analysed": pickle.dumps(analysed)}
+        return {"number": row["number"], "analysed": pickle.dumps(analysed)}
 
 
 class _EmbedGroup:
     """The Ray actor: the model, loaded once, embeds a group's passages and its lexicon
-    terms that were not known when the ingest began."""
+    terms that may be new: those the index lacked when the ingest began and that this actor
+    has not offered with an earlier group already (the writer, committing in order, keeps
+    that earlier offer; a local ingest would have embedded the term there too)."""
 
     def __init__(
         self, embedder_factory: EmbedderFactory, config: IngestConfig, known_terms: Any
@@ -274,6 +279,8 @@ class _EmbedGroup:
         self._known: frozenset[str] | None = (
             ray.get(known_terms) if isinstance(known_terms, ray.ObjectRef) else known_terms
         )
+        # term -> the first group (in input order) this actor offered it with
+        self._offered: dict[str, int] = {}
 
     def __call__(self, row: dict[str, Any]) -> dict[str, Any]:
         group: list[AnalysedArticle] = pickle.loads(row["analysed"])
@@ -289,16 +296,26 @@ class _EmbedGroup:
             lambda piece: embedder.encode_passages(piece, batch_size=config.encode_batch_size),
             embedder.dimension,
         )
-        prepared = prepare_group(
-            group, vectors, self._lexicon_candidates(group), config.build_lexicon
-        )
+        candidates = self._lexicon_candidates(group, int(row["number"]))
+        prepared = prepare_group(group, vectors, candidates, config.build_lexicon)
         return {"prepared": pickle.dumps((self._fingerprint, embedder.dimension, prepared))}
 
-    def _lexicon_candidates(self, group: list[AnalysedArticle]) -> LexiconEntries | None:
+    def _lexicon_candidates(
+        self, group: list[AnalysedArticle], number: int
+    ) -> LexiconEntries | None:
         if self._known is None:
             return None
         surfaces = group_term_surfaces(analysed.term_surfaces for analysed in group)
-        terms = [term for term in surfaces if term not in self._known]
+        offered = self._offered
+        # a term offered with an earlier group is the writer's already (unless the lexicon
+        # was full then, when a local ingest would not embed it here either)
+        terms = [
+            term
+            for term in surfaces
+            if term not in self._known and offered.get(term, number) >= number
+        ]
+        for term in terms:
+            offered[term] = min(offered.get(term, number), number)
         words = [surfaces[term] for term in terms]
         vectors = encode_in_pieces(words, self._embedder.encode_words, self._embedder.dimension)
         return LexiconEntries(terms, words, vectors)
