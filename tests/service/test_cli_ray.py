@@ -1,11 +1,17 @@
-"""`iqtibas ingest --ray`: the optional ADDRESS before the paths, and a real run."""
+"""`iqtibas ingest --ray`: the optional ADDRESS before the paths, a run on a local Ray and one
+joining a running cluster by its address, with the real model."""
 
 from __future__ import annotations
 
+import contextlib
 import os
+import secrets
+import signal
+import socket
 import sqlite3
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -13,6 +19,7 @@ import pytest
 
 from service.cli import _ray_address_and_paths, main
 from tests.conftest import FIXTURES, PROJECT_ROOT
+from tests.service.server_process import free_port
 
 
 @pytest.mark.parametrize(
@@ -39,9 +46,10 @@ def test_ingest_without_paths_is_a_usage_error(capsys: pytest.CaptureFixture[str
     assert "give at least one file or folder" in capsys.readouterr().err
 
 
-def _ingest(data_dir: Path, *arguments: str) -> str:
+def _ingest(data_dir: Path, *arguments: str, extra: dict[str, str] | None = None) -> str:
     environment = {
         **os.environ,
+        **(extra or {}),
         "IQTIBAS_DATA_DIR": str(data_dir),
         "RAY_USAGE_STATS_ENABLED": "0",
         "IQTIBAS_MODEL_CACHE_DIR": os.environ.get(
@@ -87,3 +95,43 @@ def test_ingest_on_a_local_ray_with_the_real_model_matches_a_local_ingest(
     # the rerun skips every article
     again = _ingest(tmp_path / "ray", "--ray", str(corpus))
     assert f"Indexed 0 article(s) ({count} unchanged, skipped)" in again
+
+
+@pytest.mark.slow
+def test_ingest_joins_a_running_cluster_by_its_address(tmp_path: Path) -> None:
+    ray_command = Path(sys.executable).parent / "ray"
+    if not ray_command.exists():
+        pytest.skip("the ray command is missing: pip install -e '.[ray]'")
+    port = free_port()
+    # the cluster's shared secret (Ray 2.60 authenticates cluster connections with a token)
+    token = {"RAY_AUTH_MODE": "token", "RAY_AUTH_TOKEN": secrets.token_hex(16)}
+    start = ["start", "--head", f"--port={port}", "--num-cpus=2", "--include-dashboard=false"]
+    head = subprocess.Popen(
+        [str(ray_command), *start, "--disable-usage-stats", "--block"],
+        env={**os.environ, **token},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,  # the node's processes share the group, for the cleanup
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while not _listening(port):
+            assert head.poll() is None, "ray start --head exited"
+            assert time.monotonic() < deadline, "the Ray head did not start"
+            time.sleep(0.5)
+        articles = FIXTURES / "corpus.jsonl"
+        count = len(articles.read_text(encoding="utf-8").splitlines())
+        output = _ingest(
+            tmp_path / "index", "--ray", f"127.0.0.1:{port}", str(articles), extra=token
+        )
+        assert f"Indexed {count} article(s)" in output
+    finally:
+        # the whole node: ray start --block, its GCS, raylet and workers
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(head.pid, signal.SIGKILL)
+        head.wait(timeout=30)
+
+
+def _listening(port: int) -> bool:
+    with socket.socket() as probe:
+        return probe.connect_ex(("127.0.0.1", port)) == 0
