@@ -114,7 +114,10 @@ def _connect(ray: Any, options: RayIngestOptions) -> bool:
     os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
     try:
         if options.address == LOCAL:
+            # "local" always starts a new Ray: with no address, ray.init joins a cluster that
+            # `ray start` left recorded on this machine (even a dead one, and then hangs)
             ray.init(
+                address="local",
                 num_cpus=options.local_cpus or None,
                 include_dashboard=False,
                 logging_level=logging.WARNING,

@@ -152,7 +152,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     began = time.perf_counter()
     # one logical CPU more than the cores: the actors hold every core, and the light analysis
     # tasks still get scheduled beside them
-    ray.init(num_cpus=(os.cpu_count() or 1) + 1, include_dashboard=False, log_to_driver=False)
+    ray.init(
+        address="local",
+        num_cpus=(os.cpu_count() or 1) + 1,
+        include_dashboard=False,
+        log_to_driver=False,
+    )
     ray_start_s = time.perf_counter() - began
     seconds: dict[str, list[float]] = {side: [] for side in sides}
     with tempfile.TemporaryDirectory(prefix="iqtibas-ray-bench-") as workdir:

@@ -76,7 +76,7 @@ def main(data_dir: Path, count: int, stuck: bool) -> None:
     unchanged = corpus.unchanged(articles)
     print(f"unchanged {len(unchanged)}", flush=True)
     changed = [article for article in articles if article.id not in unchanged]
-    ray.init(num_cpus=2, include_dashboard=False, runtime_env=WORKER_ENVIRONMENT)
+    ray.init(address="local", num_cpus=2, include_dashboard=False, runtime_env=WORKER_ENVIRONMENT)
     done = 0
 
     def report(ids: list[str]) -> None:

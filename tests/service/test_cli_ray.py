@@ -11,6 +11,7 @@ import socket
 import sqlite3
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -130,6 +131,11 @@ def test_ingest_joins_a_running_cluster_by_its_address(tmp_path: Path) -> None:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(head.pid, signal.SIGKILL)
         head.wait(timeout=30)
+        # ray start records its cluster for later ray.init() calls; this one is gone
+        recorded = Path(tempfile.gettempdir()) / "ray" / "ray_current_cluster"
+        with contextlib.suppress(OSError):
+            if recorded.read_text().strip().endswith(f":{port}"):
+                recorded.unlink()
 
 
 def _listening(port: int) -> bool:
