@@ -94,6 +94,13 @@ class InProcessBackend:
             digest.update(json.dumps([article.id, article.title, article.text]).encode())
         return digest.hexdigest()[:20]
 
+    @property
+    def corpus(self) -> Corpus:
+        """The loaded index (for training on its evidence)."""
+        if self._corpus is None:
+            raise RuntimeError("load articles before asking")
+        return self._corpus
+
     def ask(self, question: str, top_k: int, config: AnswerConfig) -> ReturnedAnswer:
         if self._corpus is None:
             raise RuntimeError("load articles before asking")
