@@ -29,6 +29,7 @@ from eval.configurations import (
     parse_configurations,
 )
 from eval.datasets import (
+    ARCHIVE,
     DATASETS,
     DEFAULT_DISTRACTORS,
     DEVELOPMENT_DATASETS,
@@ -76,7 +77,9 @@ def add_eval_command(commands: Any) -> None:
     )
     parser.add_argument(
         "--distractors",
-        help=f"comma-separated corpora indexed alongside ({', '.join(DISTRACTORS)}), or none; "
+        help=f"comma-separated corpora indexed alongside ({', '.join(DISTRACTORS)}), or none, "
+        f"or {ARCHIVE}: the seed and every development corpus in one index (held-back "
+        "paragraphs left out), the same for every dataset; "
         f"default: {_default_distractors_text()}, others none",
     )
     parser.add_argument("--limit", type=int, help="ask only N questions (a fixed sample)")
@@ -255,11 +258,13 @@ def _distractors(option: str | None) -> list[str] | None:
     names = [n.strip() for n in option.split(",") if n.strip()]
     if names == ["none"]:
         return []
+    if names == [ARCHIVE]:
+        return names
     unknown = [n for n in names if n not in DISTRACTORS]
     if unknown:
         raise EvalUsageError(
             f"unknown distractor corpus {', '.join(unknown)}; choose from "
-            f"{', '.join(DISTRACTORS)} or none"
+            f"{', '.join(DISTRACTORS)}, or {ARCHIVE} (alone) or none"
         )
     return names
 

@@ -72,6 +72,39 @@ PRESETS: dict[str, Configuration] = {
         ),
     )
 }
+LEARNED_QUOTE_CHUNKS = "40"  # every candidate: 20 dense and 20 BM25 chunks at most
+PRESETS.update(
+    {
+        preset.name: preset
+        for preset in (
+            # every candidate chunk is quoted: the per-question min-max fused order no longer
+            # decides which chunks' sentences are scored
+            Configuration("all-candidates", (("quote_chunks", LEARNED_QUOTE_CHUNKS),)),
+            # ... ranked by the learned ranker, abstaining on its first probability alone
+            Configuration(
+                "learned-ranker",
+                (
+                    ("quote_chunks", LEARNED_QUOTE_CHUNKS),
+                    ("ranking", "learned"),
+                    ("abstention", "threshold"),
+                ),
+            ),
+            # ... and the learned abstention model
+            Configuration(
+                "learned",
+                (
+                    ("quote_chunks", LEARNED_QUOTE_CHUNKS),
+                    ("ranking", "learned"),
+                    ("abstention", "learned"),
+                ),
+            ),
+            # sound-alike translations for every English word, as before names-only
+            Configuration(
+                "transliterate-all-words", (("translation.transliterate_common_words", "true"),)
+            ),
+        )
+    }
+)
 DEFAULT_COMPARISON = ("default", "dense", "lexical-quotes", "single-sentence")
 
 

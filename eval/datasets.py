@@ -22,6 +22,11 @@ DATASETS = ("seed", "xquad-en-ar", "xquad-ar", "arcd")
 # the seed gold set must never tune anything: it is the one held-out measure of the service
 DEVELOPMENT_DATASETS = ("xquad-en-ar", "xquad-ar", "arcd")
 DISTRACTORS = ("ntrex", "xquad-ar", "arcd")
+# Every development corpus at once, the distractor-heavy setting: the seed article(s),
+# NTREX-dev, and the XQuAD-dev Arabic and ARCD paragraphs that no dataset holds back. Every
+# dataset run with it indexes exactly the same articles (one index serves them all), and no
+# held-back paragraph is ever indexed, so each SQuAD set keeps its unanswerable questions.
+ARCHIVE = "archive"
 DEFAULT_DISTRACTORS: dict[str, tuple[str, ...]] = {"seed": ("ntrex", "xquad-ar")}
 
 _XQUAD_AR = ("xquad-dev", "xquad.ar.json")
@@ -64,6 +69,10 @@ def load_dataset(
     else:
         raise DatasetError(f"unknown dataset {name!r}; choose from {', '.join(DATASETS)}")
     chosen = DEFAULT_DISTRACTORS.get(name, ()) if distractors is None else tuple(distractors)
+    if ARCHIVE in chosen:
+        if chosen != (ARCHIVE,):
+            raise DatasetError(f"{ARCHIVE!r} already holds every corpus: name it alone")
+        return _in_archive(dataset, data_dir, seeds_dir, holdback)
     return _with_distractors(dataset, chosen, data_dir)
 
 
@@ -149,3 +158,38 @@ def _with_distractors(dataset: EvalDataset, names: Sequence[str], data_dir: Path
     return dataclasses.replace(
         dataset, articles=dataset.articles + tuple(added), notes=(*dataset.notes, note)
     )
+
+
+def archive_articles(data_dir: Path, seeds_dir: Path, holdback: float) -> list[Article]:
+    """The development archive (see ARCHIVE): the same articles whichever dataset asks."""
+    articles = list(read_seeds(seeds_dir)) + load_distractors("ntrex", data_dir)
+    for corpus, parts in (("xquad-ar", _XQUAD_AR), ("arcd", _ARCD)):
+        paragraphs = read_squad_paragraphs(_file(data_dir, parts), corpus, "ar")
+        articles += squad_split(paragraphs, fraction=holdback).indexed
+    return articles
+
+
+def _in_archive(
+    dataset: EvalDataset, data_dir: Path, seeds_dir: Path, holdback: float
+) -> EvalDataset:
+    archive = archive_articles(data_dir, seeds_dir, holdback)
+    ids = {a.id for a in archive}
+    # the dataset's own indexed articles are part of the archive, its held-back ones are not
+    missing = [a.id for a in dataset.articles if a.id not in ids]
+    if missing:
+        raise DatasetError(f"{dataset.name} articles outside the archive: {missing[:3]}")
+    own = {a.id for a in dataset.articles}
+    held_back = {q.doc_id for q in dataset.questions if q.doc_id not in own} & ids
+    if held_back:
+        raise DatasetError(f"held-back articles of {dataset.name} in the archive: {held_back}")
+    sources: dict[str, int] = {}
+    for article in archive:
+        key = "seed" if article.source not in ("ntrex", "xquad-ar", "arcd") else article.source
+        sources[key] = sources.get(key, 0) + 1
+    note = (
+        f"Indexed: the development archive, {len(archive)} articles ("
+        + ", ".join(f"{name} {count}" for name, count in sources.items())
+        + "): the seed, NTREX-dev, and the XQuAD-dev Arabic and ARCD paragraphs no dataset "
+        "holds back; the same index for every dataset."
+    )
+    return dataclasses.replace(dataset, articles=tuple(archive), notes=(*dataset.notes, note))

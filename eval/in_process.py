@@ -20,12 +20,17 @@ from index.embedding.embedder import Embedder
 from service.bootstrap import add_with_progress
 
 _COMPLETE_MARKER = "eval-complete"
+# modules that only answer questions and never shape what an index holds: a change to them
+# must not rebuild cached indexes (ranking work changes them often); ingest never imports them
+QUESTION_TIME_MODULES = ("retrieval", "answerer.py", "quotes.py")
 
 
 def _index_code_digest() -> str:
     digest = hashlib.sha256()
     package = Path(index.__file__).parent
     for source in sorted(package.rglob("*.py")):
+        if source.relative_to(package).parts[0] in QUESTION_TIME_MODULES:
+            continue
         digest.update(str(source.relative_to(package)).encode())
         digest.update(source.read_bytes())
     return digest.hexdigest()
@@ -88,6 +93,13 @@ class InProcessBackend:
         for article in sorted(articles, key=lambda a: a.id):
             digest.update(json.dumps([article.id, article.title, article.text]).encode())
         return digest.hexdigest()[:20]
+
+    @property
+    def corpus(self) -> Corpus:
+        """The loaded index (for training on its evidence)."""
+        if self._corpus is None:
+            raise RuntimeError("load articles before asking")
+        return self._corpus
 
     def ask(self, question: str, top_k: int, config: AnswerConfig) -> ReturnedAnswer:
         if self._corpus is None:

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
 
 from index.article import Article
 from index.corpus import Corpus
@@ -18,12 +21,15 @@ from index.retrieval.candidates import (
     feedback_query,
     gather_candidates,
 )
+from index.retrieval.evidence import WindowEvidence, collect_windows
 from index.retrieval.query import (
     AnalyzedQuery,
+    EncodedQuestion,
     encode_question,
     untranslated_words,
     weigh_terms,
 )
+from index.retrieval.ranker import abstention_features, load_model
 
 
 @dataclass(frozen=True)
@@ -39,6 +45,15 @@ class AnswerConfig:
     # script have their own threshold.
     abstain_threshold: float = 0.812
     abstain_threshold_latin: float = 0.745
+    # how quotes are ranked: "weighted", the fixed mix of QuoteConfig's weights over each
+    # chunk's best window; "learned", every window of every candidate scored by the learned
+    # ranker (retrieval/ranker.py), its probability of quoting the answer
+    ranking: Literal["weighted", "learned"] = "weighted"
+    # when to abstain: "threshold", the first quote's score under the script's threshold
+    # (above for the weighted ranking; chosen with the learned ranker for its probabilities);
+    # "learned", the learned abstention model over the ranked evidence (needs the learned
+    # ranking)
+    abstention: Literal["threshold", "learned"] = "threshold"
     # a question is read up to this many characters (XQuAD's longest has 156): the model pass
     # and the terms grow with the question, so a long one would cost seconds; the rest is
     # ignored, and the answer says so
@@ -112,24 +127,90 @@ class Answerer:
         translation = self._translation()
         # the model pass needs no view: writes are not held up by it
         encoded = encode_question(question, self.corpus.embedder, self.config.lexical, translation)
+        learned_answer: bool | None = None
         with self.corpus.read(article_filter) as view:
-            query = weigh_terms(encoded, view, translation)
-            chunks = gather_candidates(query, view, self.config.retrieval)
-            if self.config.retrieval.feedback_chunks:
-                query = feedback_query(query, chunks, view, self.config.retrieval)
-                chunks = gather_candidates(query, view, self.config.retrieval)
-            chunks = chunks[: self.config.quote_chunks]
-            articles = view.articles([candidate.chunk.doc_id for candidate in chunks])
-            candidates = self._quote_candidates(view, chunks, articles, query)
-            ranked = sorted(candidates, key=lambda c: c.score, reverse=True)
+            query, chunks, articles = self._retrieve(view, encoded, translation)
+            if self.config.ranking == "learned":
+                evidence = self._evidence(view, chunks, articles, query)
+                ranked, learned_answer = self._learned_ranking(evidence, question)
+            else:
+                candidates = self._quote_candidates(view, chunks, articles, query)
+                ranked = sorted(candidates, key=lambda c: c.score, reverse=True)
             quotes = [
                 self._quote(view, articles[candidate.doc_id], candidate)
                 for candidate in _best_distinct(ranked, top_k)
             ]
-        answerable = bool(quotes) and quotes[0].score >= self.threshold_for(question)
+        if learned_answer is not None:
+            answerable = bool(quotes) and learned_answer
+        else:
+            answerable = bool(quotes) and quotes[0].score >= self.threshold_for(question)
         ranked_doc_ids = list(dict.fromkeys(c.doc_id for c in ranked))
         took_ms = (time.perf_counter() - started) * 1000
         return Answer(asked, answerable, quotes, took_ms, ranked_doc_ids, limits)
+
+    def evidence(self, question: str) -> WindowEvidence:
+        """Every candidate quote window of ``question`` with its features, as the learned
+        ranker sees them (what ``eval/train_ranker.py`` learns from)."""
+        question, _ = self.read_question(question)
+        translation = self._translation()
+        encoded = encode_question(question, self.corpus.embedder, self.config.lexical, translation)
+        with self.corpus.read(None) as view:
+            query, chunks, articles = self._retrieve(view, encoded, translation)
+            return self._evidence(view, chunks, articles, query)
+
+    def _retrieve(
+        self, view: ReadView, encoded: EncodedQuestion, translation: TranslationConfig | None
+    ) -> tuple[AnalyzedQuery, list[ChunkCandidate], dict[str, Article]]:
+        query = weigh_terms(encoded, view, translation)
+        chunks = gather_candidates(query, view, self.config.retrieval)
+        if self.config.retrieval.feedback_chunks:
+            query = feedback_query(query, chunks, view, self.config.retrieval)
+            chunks = gather_candidates(query, view, self.config.retrieval)
+        chunks = chunks[: self.config.quote_chunks]
+        articles = view.articles([candidate.chunk.doc_id for candidate in chunks])
+        return query, chunks, articles
+
+    def _evidence(
+        self,
+        view: ReadView,
+        chunks: list[ChunkCandidate],
+        articles: dict[str, Article],
+        query: AnalyzedQuery,
+    ) -> WindowEvidence:
+        sentences_of = view.sentences_of_chunks([candidate.chunk for candidate in chunks])
+        texts = {doc_id: article.text for doc_id, article in articles.items()}
+        return collect_windows(
+            chunks, sentences_of, texts, query.vector, query.terms, self.config.quotes
+        )
+
+    def _learned_ranking(
+        self, evidence: WindowEvidence, question: str
+    ) -> tuple[list[QuoteCandidate], bool | None]:
+        """Windows best first by the learned ranker (score: the probability of quoting the
+        answer), and whether the sources answer by the configured abstention rule (None when
+        there is no window)."""
+        if not evidence.windows:
+            return [], None
+        model = load_model()
+        script = self.script_of(question)
+        probabilities = model.ranker[script].probabilities(evidence.features)
+        order = np.argsort(-probabilities, kind="stable")
+        ranked = []
+        for i in order.tolist():
+            w = evidence.windows[i]
+            score = float(probabilities[i])
+            ranked.append(
+                QuoteCandidate(w.doc_id, w.first_position, w.last_position, w.start, w.end, score)
+            )
+        if self.config.abstention == "threshold":
+            # the first quote's probability under the threshold chosen with the ranker
+            return ranked, ranked[0].score >= model.ranker[script].threshold
+        row = abstention_features(
+            evidence.windows, evidence.features, probabilities, evidence.missing_share
+        )
+        abstention = model.abstention[script]
+        answers = float(abstention.probabilities(row[None, :])[0]) >= abstention.threshold
+        return ranked, answers
 
     def read_question(self, question: str) -> tuple[str, QuestionLimits]:
         """The part of ``question`` that is processed, and what the cost caps leave out."""
@@ -142,10 +223,15 @@ class Answerer:
     def _translation(self) -> TranslationConfig | None:
         return self.config.translation if self.config.lexical else None
 
-    def threshold_for(self, question: str) -> float:
+    @staticmethod
+    def script_of(question: str) -> Literal["latin", "arabic"]:
+        """ "latin" when most of the question's letters are ASCII, else "arabic"."""
         letters = [character for character in question if character.isalpha()]
         latin = sum(character.isascii() for character in letters)
-        if letters and latin * 2 > len(letters):
+        return "latin" if letters and latin * 2 > len(letters) else "arabic"
+
+    def threshold_for(self, question: str) -> float:
+        if self.script_of(question) == "latin":
             return self.config.abstain_threshold_latin
         return self.config.abstain_threshold
 

@@ -53,6 +53,10 @@ class TranslationConfig:
     # names: Latin and Arabic spellings with the same consonant skeleton (see
     # text/transliteration.py); shorter skeletons collide too often
     transliterate: bool = True
+    # sound-alike matches for every English word, not only names (words written with a
+    # capital inside the question): common words sound like too many unrelated Arabic terms
+    # ("held" like هوليوود and خالد, "treaty" like تطور), which pulled in unrelated articles
+    transliterate_common_words: bool = False
     min_skeleton_length: int = 3
     max_transliterations: int = 3
 
@@ -156,7 +160,10 @@ def translate(
         best = [
             (float(score), names[int(i)])
             for score, i in zip(row_scores, row_ids, strict=True)
-            if i >= 0 and int(i) in names and len(names[int(i)]) >= config.min_term_length
+            if i >= 0
+            and int(i) in names
+            and len(names[int(i)]) >= config.min_term_length
+            and _is_arabic_word(names[int(i)])
         ][: config.per_word]
         meaning = (
             [
@@ -169,6 +176,13 @@ def translate(
         )
         translations.append(list(dict.fromkeys(meaning + [names[i] for i in heard if i in names])))
     return translations
+
+
+def _is_arabic_word(term: str) -> bool:
+    """Only Arabic words translate an English one: a number ("half" came out as 7.5) or a
+    word of another script ("day" as the Hebrew יום) is a weak match that finds one stray
+    article; the English word itself is matched as written anyway."""
+    return all("\u0621" <= character <= "\u064a" for character in term)
 
 
 def _by_sound(

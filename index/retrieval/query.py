@@ -8,14 +8,18 @@ runs before any read view is opened; the terms (``weigh_terms``) are read inside
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from index.embedding.embedder import Embedder, Matrix
 from index.lexicon import TranslationConfig
 from index.read_view import ReadView
+from index.text.normalize import normalize
 from index.text.terms import is_latin, stem, words
+
+_LATIN_TOKEN = re.compile(r"[A-Za-z]+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +53,15 @@ class EncodedQuestion:
     words: list[str]
     latin: list[int]
     latin_vectors: Matrix
+    # Latin words written as names: matched by sound as well as by meaning
+    names: frozenset[str] = frozenset()
+
+
+def name_words(question: str) -> frozenset[str]:
+    """Latin words of ``question`` (in matching form) written with a capital letter anywhere
+    but at its start: names ("Newton", "Toyota", "WSE"), the words worth matching by sound."""
+    tokens = _LATIN_TOKEN.findall(question)
+    return frozenset(normalize(token) for token in tokens[1:] if token[0].isupper())
 
 
 def _is_translatable(word: str) -> bool:
@@ -78,7 +91,9 @@ def encode_question(
     else:
         vector = embedder.encode_queries([question])[0]
         word_vectors = np.zeros((0, vector.shape[0]), np.float32)
-    return EncodedQuestion(question, vector, question_words, latin, word_vectors)
+    return EncodedQuestion(
+        question, vector, question_words, latin, word_vectors, name_words(question)
+    )
 
 
 def weigh_terms(
@@ -88,9 +103,9 @@ def weigh_terms(
         return AnalyzedQuery(encoded.text, encoded.vector)
     alternatives = [[stem(word)] for word in encoded.words]
     if translation is not None and encoded.latin:
-        latin_words = [encoded.words[i] for i in encoded.latin]
-        translations = view.translate(latin_words, encoded.latin_vectors, translation)
-        for i, translated in zip(encoded.latin, translations, strict=True):
+        for i, translated in zip(
+            encoded.latin, _translations(encoded, view, translation), strict=True
+        ):
             alternatives[i].extend(translated)
     frequencies, total = view.sentence_frequencies([a for group in alternatives for a in group])
     terms = []
@@ -103,3 +118,24 @@ def weigh_terms(
         weight = math.log(1 + (total - rarest + 0.5) / (rarest + 0.5))
         terms.append(QueryTerm(tuple(present), weight))
     return AnalyzedQuery(encoded.text, encoded.vector, terms)
+
+
+def _translations(
+    encoded: EncodedQuestion, view: ReadView, translation: TranslationConfig
+) -> list[list[str]]:
+    """Arabic terms for each Latin word of ``encoded.latin``; by sound only for names, unless
+    the configuration asks for every word."""
+    latin_words = [encoded.words[i] for i in encoded.latin]
+    if translation.transliterate_common_words or not translation.transliterate:
+        return view.translate(latin_words, encoded.latin_vectors, translation)
+    result: list[list[str]] = [[] for _ in latin_words]
+    by_meaning = replace(translation, transliterate=False)
+    for config, wanted in ((translation, True), (by_meaning, False)):
+        chosen = [k for k, word in enumerate(latin_words) if (word in encoded.names) == wanted]
+        if chosen:
+            found = view.translate(
+                [latin_words[k] for k in chosen], encoded.latin_vectors[chosen], config
+            )
+            for k, terms in zip(chosen, found, strict=True):
+                result[k] = terms
+    return result

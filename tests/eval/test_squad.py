@@ -85,3 +85,23 @@ def test_missing_data_is_explained(tmp_path: Path) -> None:
         load_dataset("arcd", tmp_path, SEEDS)
     with pytest.raises(DatasetError, match="unknown dataset"):
         load_dataset("squad", tmp_path, SEEDS)
+
+
+def test_the_archive_is_one_article_set_for_every_dataset(data_dir: Path) -> None:
+    loaded = {
+        name: load_dataset(name, data_dir, SEEDS, ["archive"], holdback=0.4)
+        for name in ("seed", "xquad-ar", "xquad-en-ar", "arcd")
+    }
+    article_sets = {name: {a.id for a in d.articles} for name, d in loaded.items()}
+    first = article_sets["seed"]
+    assert all(ids == first for ids in article_sets.values())
+    assert {"bf09634b69ac1340", "ntrex-1"} <= first
+    for dataset in loaded.values():
+        held = {q.doc_id for q in dataset.questions if not q.answerable} - {"bf09634b69ac1340"}
+        assert not held & first  # no dataset's unanswerable question finds its paragraph
+    assert any(not q.answerable for q in loaded["arcd"].questions)
+
+
+def test_the_archive_is_named_alone(data_dir: Path) -> None:
+    with pytest.raises(DatasetError, match="alone"):
+        load_dataset("seed", data_dir, SEEDS, ["archive", "ntrex"])

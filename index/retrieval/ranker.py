@@ -1,0 +1,115 @@
+"""The learned quote ranker and abstention model: linear weights over evidence features.
+
+Both are trained by ``eval/train_ranker.py`` on the development sets only (XQuAD-dev, ARCD
+train over the development archive), cross-validated by Wikipedia article, and committed as a
+small JSON file beside this module. Each has one set of weights per question script (Latin or
+Arabic): cross-lingual cosines run lower than Arabic-to-Arabic ones.
+
+Invariants: a window's score is the probability that it quotes the answer,
+sigmoid(w . features + b), so scores compare across questions; the abstention model sees only
+question-level evidence derived from the ranked windows (ABSTENTION_FEATURES) and answers
+when its probability that the sources answer reaches the script's threshold.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from index.embedding.embedder import Matrix
+from index.retrieval.evidence import FEATURE_INDEX, FEATURES, Window
+
+MODEL_PATH = Path(__file__).with_name("ranker_model.json")
+SCRIPTS = ("latin", "arabic")
+
+ABSTENTION_FEATURES = (
+    # the first quote's probability of quoting the answer
+    "top_probability",
+    # its lead over the best window of any other article: one article clearly answers
+    "article_margin",
+    # share of the question's term weight in the first quote
+    "top_term_share",
+    # share of the question's term weight that no article holds
+    "missing_share",
+    "top_window_cosine",
+)
+
+
+class RankerModelError(ValueError):
+    """A ranker file that does not fit this code (features renamed, a script missing)."""
+
+
+@dataclass(frozen=True)
+class LinearModel:
+    weights: tuple[float, ...]
+    bias: float
+    # the probability under which the abstention model abstains (unused for the ranker)
+    threshold: float = 0.5
+
+    def logits(self, features: Matrix) -> Matrix:
+        values = features.astype(np.float64) @ np.asarray(self.weights) + self.bias
+        result: Matrix = values.astype(np.float32)
+        return result
+
+    def probabilities(self, features: Matrix) -> Matrix:
+        result: Matrix = (1.0 / (1.0 + np.exp(-self.logits(features)))).astype(np.float32)
+        return result
+
+
+@dataclass(frozen=True)
+class RankerModel:
+    ranker: dict[str, LinearModel]
+    abstention: dict[str, LinearModel]
+
+
+def _linear(entry: Any, width: int, what: str) -> LinearModel:
+    weights = tuple(float(w) for w in entry["weights"])
+    if len(weights) != width:
+        raise RankerModelError(f"{what}: {len(weights)} weights for {width} features")
+    return LinearModel(weights, float(entry["bias"]), float(entry.get("threshold", 0.5)))
+
+
+def parse_model(data: Any) -> RankerModel:
+    if tuple(data["features"]) != FEATURES:
+        raise RankerModelError(
+            f"the ranker was trained on features {data['features']}, this code computes "
+            f"{list(FEATURES)}: train it again (python -m eval.train_ranker)"
+        )
+    if tuple(data["abstention_features"]) != ABSTENTION_FEATURES:
+        raise RankerModelError("the abstention features changed: train the ranker again")
+    return RankerModel(
+        ranker={s: _linear(data["ranker"][s], len(FEATURES), s) for s in SCRIPTS},
+        abstention={
+            s: _linear(data["abstention"][s], len(ABSTENTION_FEATURES), s) for s in SCRIPTS
+        },
+    )
+
+
+@cache
+def load_model(path: Path = MODEL_PATH) -> RankerModel:
+    return parse_model(json.loads(path.read_text(encoding="utf-8")))
+
+
+def abstention_features(
+    windows: list[Window], features: Matrix, probabilities: Matrix, missing_share: float
+) -> Matrix:
+    """The question-level evidence, from the windows and their probabilities (not empty)."""
+    best = int(np.argmax(probabilities))
+    top_doc = windows[best].doc_id
+    others = [float(p) for w, p in zip(windows, probabilities, strict=True) if w.doc_id != top_doc]
+    row = features[best]
+    return np.asarray(
+        [
+            float(probabilities[best]),
+            float(probabilities[best]) - max(others, default=0.0),
+            float(row[FEATURE_INDEX["term_share"]]),
+            missing_share,
+            float(row[FEATURE_INDEX["window_cosine"]]),
+        ],
+        dtype=np.float32,
+    )
