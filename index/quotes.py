@@ -52,10 +52,10 @@ def is_quotable(text: str, config: QuoteConfig) -> bool:
     return len(text.split()) >= config.min_quote_words and not stripped.endswith(("?", "؟"))
 
 
-def _window_cosines(sentences: Sequence[SentenceEvidence], query: Matrix) -> tuple[Matrix, Matrix]:
+def window_cosines(sentences: Sequence[StoredSentence], query: Matrix) -> tuple[Matrix, Matrix]:
     """Cosines of the question with each sentence and with each adjacent pair (the unit sum
     of the two vectors), from one matrix product: |a + b|^2 = |a|^2 + |b|^2 + 2 a.b."""
-    vectors = np.vstack([evidence.sentence.vector for evidence in sentences]).astype(np.float32)
+    vectors = np.vstack([sentence.vector for sentence in sentences]).astype(np.float32)
     dots = vectors @ query
     squares = np.einsum("ij,ij->i", vectors, vectors)
     norms = np.sqrt(squares)
@@ -87,7 +87,9 @@ def best_window(
         {i for i, term in enumerate(query_terms) if not e.terms.isdisjoint(term.alternatives)}
         for e in sentences
     ]
-    single_cosines, pair_cosines = _window_cosines(sentences, query)
+    single_cosines, pair_cosines = window_cosines(
+        [evidence.sentence for evidence in sentences], query
+    )
 
     def score(first: int, last: int) -> QuoteCandidate:
         cosine = single_cosines[first] if first == last else pair_cosines[first]

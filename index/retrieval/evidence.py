@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from index.embedding.embedder import Matrix
-from index.quotes import QuoteConfig, is_quotable
+from index.quotes import QuoteConfig, is_quotable, window_cosines
 from index.retrieval.candidates import ChunkCandidate
 from index.retrieval.query import QueryTerm
 from index.rows import StoredSentence
@@ -84,25 +84,6 @@ class _ChunkWindows:
     pairs: Matrix
 
 
-def _cosines(sentences: Sequence[StoredSentence], query: Matrix) -> tuple[Matrix, Matrix]:
-    """Cosines of the question with each sentence and each adjacent pair (unit sum of the
-    two vectors), from one matrix product: |a + b|^2 = |a|^2 + |b|^2 + 2 a.b."""
-    vectors = np.vstack([s.vector for s in sentences]).astype(np.float32)
-    dots = vectors @ query
-    squares = np.einsum("ij,ij->i", vectors, vectors)
-    norms = np.sqrt(squares)
-    singles = np.divide(dots, norms, out=np.zeros_like(dots), where=norms > 0)
-    pair_norms = np.sqrt(
-        np.maximum(
-            squares[:-1] + squares[1:] + 2 * np.einsum("ij,ij->i", vectors[:-1], vectors[1:]), 0
-        )
-    )
-    pairs = np.divide(
-        dots[:-1] + dots[1:], pair_norms, out=np.zeros_like(pair_norms), where=pair_norms > 0
-    )
-    return singles, pairs
-
-
 def _reciprocal_ranks(values: Sequence[float]) -> list[float]:
     """1 / (1 + rank) of each value, best (highest) first; a 0 (no match) ranks nowhere."""
     order = sorted(range(len(values)), key=lambda i: -values[i])
@@ -144,7 +125,7 @@ def collect_windows(
             frozenset(i for i in present if not s.terms.isdisjoint(terms[i].alternatives))
             for s in sentences
         ]
-        singles, pairs = _cosines(sentences, query)
+        singles, pairs = window_cosines(sentences, query)
         per_chunk.append(_ChunkWindows(candidate, sentences, covers, singles, pairs))
         ranks.append((dense_rank[number], lexical_rank[number]))
         doc_id = candidate.chunk.doc_id

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import sqlite3
 import subprocess
 import sys
@@ -22,7 +21,7 @@ import pytest
 from index.index_directory import STORE_NAME
 from tests.conftest import PROJECT_ROOT
 from tests.index.test_snapshot import assert_consistent_copy
-from tests.service.server_process import free_port
+from tests.service.server_process import free_port, iqtibas_serve
 
 pytestmark = pytest.mark.slow
 
@@ -78,30 +77,8 @@ def _cli(arguments: list[str], environment: dict[str, str], log: Path) -> subpro
 @contextmanager
 def _serving(environment: dict[str, str], log: Path) -> Iterator[str]:
     """A server of this checkout; its URL once /ready answers; SIGTERM at the end."""
-    port = free_port()
-    process = _cli(["serve", "--host", "127.0.0.1", "--port", str(port)], environment, log)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 600
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"the server exited: {log.read_text(errors='replace')[-3000:]}")
-            try:
-                if httpx.get(f"{url}/ready", timeout=5).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, log.read_text(errors="replace")[-3000:]
-            time.sleep(0.5)
+    with iqtibas_serve(Path(environment["IQTIBAS_DATA_DIR"]), log, environment) as (url, _):
         yield url
-    finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(60)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 def _first_quote(url: str, question: str) -> dict[str, object]:
