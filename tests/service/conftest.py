@@ -11,9 +11,11 @@ import pytest
 from fastapi.testclient import TestClient
 
 from index.answerer import Answerer
+from index.article import Article
 from index.corpus import Corpus
 from service.app import create_app
-from service.settings import Settings
+from service.settings import Settings, get_settings
+from tests.conftest import HashingEmbedder
 
 WRITE_KEY = "test-write-key"
 READ_KEY = "test-read-key"
@@ -67,3 +69,19 @@ def assert_error(response: Any, status: int, code: str | None = None) -> dict[st
     if code is not None:
         assert error["code"] == code, error
     return dict(error)
+
+
+@pytest.fixture
+def existing_index(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fixture_articles: list[Article]
+) -> Iterator[Path]:
+    """An index of the fixture corpus, made with the hashing embedder, that the settings
+    (IQTIBAS_DATA_DIR) point at."""
+    directory = tmp_path / "index"
+    corpus = Corpus(directory, HashingEmbedder())
+    corpus.add(fixture_articles)
+    corpus.close()
+    monkeypatch.setenv("IQTIBAS_DATA_DIR", str(directory))
+    get_settings.cache_clear()
+    yield directory
+    get_settings.cache_clear()

@@ -15,18 +15,6 @@ from tests.conftest import HashingEmbedder
 from tests.index.synthetic import synthetic_articles
 
 
-@pytest.fixture
-def existing_index(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fixture_articles: list) -> Path:
-    directory = tmp_path / "index"
-    corpus = Corpus(directory, HashingEmbedder())
-    corpus.add(fixture_articles)
-    corpus.close()
-    monkeypatch.setenv("IQTIBAS_DATA_DIR", str(directory))
-    get_settings.cache_clear()
-    yield directory
-    get_settings.cache_clear()
-
-
 def _fingerprint(directory: Path) -> dict[str, str]:
     return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(directory.iterdir())}
 

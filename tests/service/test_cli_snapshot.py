@@ -2,30 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from index.corpus import Corpus
 from index.read_only_corpus import ReadOnlyCorpus
 from service.cli import EXIT_BAD_INPUT, main
 from service.settings import get_settings
 from tests.conftest import HashingEmbedder
-
-
-@pytest.fixture
-def existing_index(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fixture_articles: list
-) -> Iterator[Path]:
-    directory = tmp_path / "index"
-    corpus = Corpus(directory, HashingEmbedder())
-    corpus.add(fixture_articles)
-    corpus.close()
-    monkeypatch.setenv("IQTIBAS_DATA_DIR", str(directory))
-    get_settings.cache_clear()
-    yield directory
-    get_settings.cache_clear()
 
 
 def test_snapshot_copies_and_says_how_to_serve_the_copy(
