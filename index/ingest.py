@@ -19,9 +19,10 @@ from index.passages import ArticlePassages, split_article
 from index.preparation import (
     PreparedGroup,
     analyse,
+    commit_groups,
     encode_in_pieces,
     group_term_surfaces,
-    passage_texts,
+    group_texts,
     prepare_group,
 )
 from index.rows import LexiconEntries
@@ -96,8 +97,6 @@ class IngestPipeline:
         ``keep_going`` is asked before each group; when it says no, the groups committed so
         far stay and the rest are not written.
         """
-        unique = list({article.id: article for article in articles}.values())
-        step = self.config.commit_every_articles
         with (
             ThreadPoolExecutor(
                 max_workers=self.config.encode_workers,
@@ -111,15 +110,9 @@ class IngestPipeline:
             claimed: set[str] = set()
 
             def encoded_groups() -> Iterator[_GroupToCommit]:
-                for begin in range(0, len(unique), step):
-                    group = [
-                        split_article(a, self.config.chunking) for a in unique[begin : begin + step]
-                    ]
-                    texts = [
-                        text
-                        for passages in group
-                        for text in passage_texts(passages, self.config.embed_titles)
-                    ]
+                for articles_of_group in commit_groups(articles, self.config.commit_every_articles):
+                    group = [split_article(a, self.config.chunking) for a in articles_of_group]
+                    texts = group_texts(group, self.config.embed_titles)
                     vectors = self._encode(texts, self._encode_passages, progress, encoders)
                     entries = self._new_lexicon_entries(group, progress, claimed, encoders)
                     # the terms are computed on the commit thread, beside the next encoding

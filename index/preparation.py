@@ -12,7 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from index.embedding.embedder import Matrix
+from index.article import Article
+from index.embedding.embedder import Embedder, Matrix
 from index.passages import ArticlePassages
 from index.rows import LexiconEntries, PreparedArticle
 
@@ -32,9 +33,20 @@ class PreparedGroup:
     lexicon_candidates: LexiconEntries | None
 
 
-def passage_texts(passages: ArticlePassages, embed_titles: bool) -> list[str]:
-    """The texts embedded for one article, chunks first, then sentences."""
-    return passages.chunk_texts(embed_titles) + passages.sentence_texts()
+def commit_groups(articles: Sequence[Article], size: int) -> list[list[Article]]:
+    """The articles in commit groups of ``size``, each id once: its last version, at the
+    place it first appears."""
+    unique = list({article.id: article for article in articles}.values())
+    return [unique[begin : begin + size] for begin in range(0, len(unique), size)]
+
+
+def group_texts(group: Iterable[ArticlePassages], embed_titles: bool) -> list[str]:
+    """The texts a group embeds: of each article in turn, its chunks, then its sentences."""
+    return [
+        text
+        for passages in group
+        for text in passages.chunk_texts(embed_titles) + passages.sentence_texts()
+    ]
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,8 +85,7 @@ def prepare_group(
     lexicon_candidates: LexiconEntries | None,
     build_lexicon: bool,
 ) -> PreparedGroup:
-    """The group ready to commit; ``vectors`` holds every text of ``passage_texts`` for
-    each article of ``group``, in order."""
+    """The group ready to commit; ``vectors`` holds the ``group_texts`` of ``group``."""
     prepared = []
     offset = 0
     for analysed in group:
@@ -96,6 +107,32 @@ def prepare_group(
         )
     lexicon_terms = [list(a.term_surfaces) for a in group] if build_lexicon else []
     return PreparedGroup(prepared, lexicon_terms, lexicon_candidates)
+
+
+def embed_group(
+    embedder: Embedder,
+    group: Sequence[AnalysedArticle],
+    embed_titles: bool,
+    batch_size: int,
+    build_lexicon: bool,
+    new_term: Callable[[str], bool] | None,
+) -> PreparedGroup:
+    """The group embedded in one place, as a Ray actor does: its passages, and as lexicon
+    candidates the terms that ``new_term`` accepts (none when it is None)."""
+    vectors = encode_in_pieces(
+        group_texts((analysed.passages for analysed in group), embed_titles),
+        lambda piece: embedder.encode_passages(piece, batch_size=batch_size),
+        embedder.dimension,
+    )
+    candidates = None
+    if new_term is not None:
+        surfaces = group_term_surfaces(analysed.term_surfaces for analysed in group)
+        terms = [term for term in surfaces if new_term(term)]
+        words = [surfaces[term] for term in terms]
+        candidates = LexiconEntries(
+            terms, words, encode_in_pieces(words, embedder.encode_words, embedder.dimension)
+        )
+    return prepare_group(group, vectors, candidates, build_lexicon)
 
 
 def encode_in_pieces(

@@ -33,12 +33,9 @@ from index.preparation import (
     AnalysedArticle,
     PreparedGroup,
     analyse,
-    encode_in_pieces,
-    group_term_surfaces,
-    passage_texts,
-    prepare_group,
+    commit_groups,
+    embed_group,
 )
-from index.rows import LexiconEntries
 
 logger = logging.getLogger(__name__)
 
@@ -141,9 +138,7 @@ def _prepared_groups(
     options: RayIngestOptions,
 ) -> Iterator[PreparedGroup]:
     config = corpus.config.ingest
-    unique = list({article.id: article for article in articles}.values())
-    step = config.commit_every_articles
-    groups = [unique[begin : begin + step] for begin in range(0, len(unique), step)]
+    groups = commit_groups(articles, config.commit_every_articles)
     if not groups:
         return
     data = require("ray.data", "iqtibas[ray]")
@@ -198,11 +193,7 @@ def _prepared_groups(
                     "every node. Nothing that worker prepared was committed."
                 )
             yield group
-    except RayIngestError:
-        raise
-    except Exception as error:
-        if not isinstance(error, ray.exceptions.RayError):
-            raise
+    except ray.exceptions.RayError as error:
         raise RayIngestError(
             f"the Ray cluster failed while preparing articles: {error}. The groups committed "
             "before stay; run the same command again to add the rest."
@@ -288,37 +279,21 @@ class _EmbedGroup:
     def __call__(self, row: dict[str, Any]) -> dict[str, Any]:
         group: list[AnalysedArticle] = pickle.loads(row["analysed"])
         config = self._config
-        embedder = self._embedder
-        texts = [
-            text
-            for analysed in group
-            for text in passage_texts(analysed.passages, config.embed_titles)
-        ]
-        vectors = encode_in_pieces(
-            texts,
-            lambda piece: embedder.encode_passages(piece, batch_size=config.encode_batch_size),
-            embedder.dimension,
+        number = int(row["number"])
+        known, offered = self._known, self._offered
+        prepared = embed_group(
+            self._embedder,
+            group,
+            config.embed_titles,
+            config.encode_batch_size,
+            config.build_lexicon,
+            # a term offered with an earlier group is the writer's already (unless the
+            # lexicon was full then, when a local ingest would not embed it here either)
+            None
+            if known is None
+            else lambda term: term not in known and offered.get(term, number) >= number,
         )
-        candidates = self._lexicon_candidates(group, int(row["number"]))
-        prepared = prepare_group(group, vectors, candidates, config.build_lexicon)
-        return {"prepared": pickle.dumps((self._fingerprint, embedder.dimension, prepared))}
-
-    def _lexicon_candidates(
-        self, group: list[AnalysedArticle], number: int
-    ) -> LexiconEntries | None:
-        if self._known is None:
-            return None
-        surfaces = group_term_surfaces(analysed.term_surfaces for analysed in group)
-        offered = self._offered
-        # a term offered with an earlier group is the writer's already (unless the lexicon
-        # was full then, when a local ingest would not embed it here either)
-        terms = [
-            term
-            for term in surfaces
-            if term not in self._known and offered.get(term, number) >= number
-        ]
-        for term in terms:
-            offered[term] = min(offered.get(term, number), number)
-        words = [surfaces[term] for term in terms]
-        vectors = encode_in_pieces(words, self._embedder.encode_words, self._embedder.dimension)
-        return LexiconEntries(terms, words, vectors)
+        if prepared.lexicon_candidates is not None:
+            for term in prepared.lexicon_candidates.terms:
+                offered[term] = min(offered.get(term, number), number)
+        return {"prepared": pickle.dumps((self._fingerprint, self._embedder.dimension, prepared))}

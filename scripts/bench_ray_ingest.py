@@ -43,15 +43,9 @@ sys.path.insert(0, str(PROJECT_ROOT))
 from index.article import Article  # noqa: E402
 from index.corpus import Corpus  # noqa: E402
 from index.passages import split_article  # noqa: E402
-from index.preparation import (  # noqa: E402
-    analyse,
-    group_term_surfaces,
-    passage_texts,
-    prepare_group,
-)
+from index.preparation import analyse, commit_groups, embed_group  # noqa: E402
 from index.ray_ingest import RayIngestOptions, ray_ingest  # noqa: E402
 from index.readers import read_paths  # noqa: E402
-from index.rows import LexiconEntries  # noqa: E402
 from service.bootstrap import corpus_config, embedder_factory, limit_threads  # noqa: E402
 from service.settings import Settings  # noqa: E402
 
@@ -106,23 +100,23 @@ def writer_ceiling(articles: list[Article], settings: Settings, workdir: Path) -
     embedder = HashingEmbedder()
     config = corpus_config(settings)
     ingest = config.ingest
-    step = ingest.commit_every_articles
-    groups = []
-    for begin in range(0, len(articles), step):
-        analysed = [
-            analyse(split_article(a, ingest.chunking), ingest.embed_titles, ingest.build_lexicon)
-            for a in articles[begin : begin + step]
-        ]
-        texts = [t for a in analysed for t in passage_texts(a.passages, ingest.embed_titles)]
-        surfaces = group_term_surfaces(a.term_surfaces for a in analysed)
-        candidates = LexiconEntries(
-            list(surfaces), list(surfaces.values()), embedder.encode_words(list(surfaces.values()))
+    groups = [
+        embed_group(
+            embedder,
+            [
+                analyse(
+                    split_article(a, ingest.chunking), ingest.embed_titles, ingest.build_lexicon
+                )
+                for a in group
+            ],
+            ingest.embed_titles,
+            ingest.encode_batch_size,
+            ingest.build_lexicon,
+            # every term offered, as by an actor that meets it first; the writer keeps one
+            lambda term: True,
         )
-        groups.append(
-            prepare_group(
-                analysed, embedder.encode_passages(texts), candidates, ingest.build_lexicon
-            )
-        )
+        for group in commit_groups(articles, ingest.commit_every_articles)
+    ]
     corpus = Corpus(workdir / "writer", embedder, config)
     try:
         began = time.perf_counter()
