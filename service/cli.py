@@ -39,6 +39,8 @@ class UsageError(InputError):
 
 def _command_ingest(arguments: argparse.Namespace, settings: Settings) -> int:
     ray_address, paths = _ray_address_and_paths(arguments.ray, arguments.paths)
+    if ray_address is None and (arguments.ray_actors or arguments.ray_cpus_per_actor):
+        raise UsageError("--ray-actors and --ray-cpus-per-actor go with --ray")
     if not paths:
         raise UsageError("give at least one file or folder to ingest")
     articles = read_paths([Path(p) for p in paths])  # all checked before any write
@@ -86,7 +88,9 @@ def _ingest_on_ray(
     from index.ray_ingest import RayIngestOptions, ray_ingest
 
     options = RayIngestOptions(
-        address=address, actors=arguments.ray_actors, cpus_per_actor=arguments.ray_cpus_per_actor
+        address=address,
+        actors=arguments.ray_actors or 0,
+        cpus_per_actor=arguments.ray_cpus_per_actor or 1.0,
     )
     unique = len({article.id for article in articles})
     with progress_bar(unique, "Indexing on Ray", not arguments.quiet, unit="article") as advance:
@@ -278,14 +282,12 @@ def _parser() -> argparse.ArgumentParser:
     ingest.add_argument(
         "--ray-actors",
         type=_positive_int,
-        default=0,
         metavar="N",
         help="model actors (default: one per GPU, else one per --ray-cpus-per-actor CPUs)",
     )
     ingest.add_argument(
         "--ray-cpus-per-actor",
         type=_positive_float,
-        default=1.0,
         metavar="CPUS",
         help="CPUs each model actor reserves (default 1)",
     )

@@ -47,6 +47,13 @@ def test_ingest_without_paths_is_a_usage_error(capsys: pytest.CaptureFixture[str
     assert "give at least one file or folder" in capsys.readouterr().err
 
 
+def test_actor_options_without_ray_are_a_usage_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["ingest", "--ray-actors", "2", str(tmp_path)]) == 2
+    assert "go with --ray" in capsys.readouterr().err
+
+
 def _ingest(data_dir: Path, *arguments: str, extra: dict[str, str] | None = None) -> str:
     environment = {
         **os.environ,
