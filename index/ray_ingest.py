@@ -61,8 +61,6 @@ class RayIngestOptions:
     # where the cluster has GPUs)
     actors: int = 0
     cpus_per_actor: float = 1.0
-    # the CPUs of a local Ray (0: all of this machine's)
-    local_cpus: int = 0
     # a run that receives no prepared group for this long fails (with what it committed
     # kept) instead of waiting forever, e.g. for actors that no node has resources for
     stall_seconds: float = 600.0
@@ -95,8 +93,7 @@ def ray_ingest(
 
 def default_actor_count(resources: dict[str, float], cpus_per_actor: float) -> int:
     """Model actors for the cluster's CPUs, leaving a tenth of them (at least one) to the
-    analysis tasks and the writer: actors that held every CPU would leave the tasks that
-    feed them none, and the pipeline would wait forever."""
+    analysis tasks and the writer, which the actors wait on."""
     cpus = resources.get("CPU", 1.0)
     spare = max(1.0, cpus / 10)
     return max(1, int((cpus - spare) // cpus_per_actor))
@@ -115,7 +112,6 @@ def _connect(ray: Any, options: RayIngestOptions) -> bool:
             # `ray start` left recorded on this machine (even a dead one, and then hangs)
             ray.init(
                 address="local",
-                num_cpus=options.local_cpus or None,
                 include_dashboard=False,
                 logging_level=logging.WARNING,
                 log_to_driver=False,
