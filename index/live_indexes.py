@@ -29,6 +29,7 @@ from index.vector_index import EXACT_FACTORY, Matrix, VectorIndex, VectorIndexCo
 
 logger = logging.getLogger(__name__)
 SNAPSHOT_PREFIX = "live.g"
+SNAPSHOT_SUFFIX = ".npz"
 # English words search the lexicon, Arabic terms of the corpus: exact while it is small, then
 # IVF over float16 codes (its similarity thresholds are finer than 8-bit codes resolve)
 LEXICON_VECTORS = VectorIndexConfig(approximate_from=50_000, codec="SQfp16", rerank=0)
@@ -145,7 +146,7 @@ class LiveIndexes:
                 **self.columns.state(),
             }
             header = json.loads(json.dumps(header))
-        path = self.directory / f"{SNAPSHOT_PREFIX}{generation}.npz"
+        path = self.directory / f"{SNAPSHOT_PREFIX}{generation}{SNAPSHOT_SUFFIX}"
         temporary = path.with_name(path.name + ".tmp")
         with open(temporary, "wb") as handle:
             np.savez(handle, header=np.frombuffer(json.dumps(header).encode(), np.uint8), **arrays)
@@ -154,9 +155,8 @@ class LiveIndexes:
         os.replace(temporary, path)
         # only older ones: another process may have saved a newer generation, which the log
         # it pruned no longer lets anyone rebuild from an older snapshot
-        for stale in self.directory.glob(f"{SNAPSHOT_PREFIX}*.npz"):
-            if _snapshot_generation(stale) < generation:
-                stale.unlink(missing_ok=True)
+        for _, stale in snapshot_files(self.directory, 0, generation - 1):
+            stale.unlink(missing_ok=True)
         self.changes_since_snapshot = 0
         return generation
 
@@ -183,16 +183,12 @@ class LiveIndexes:
 
     def _load_newest(self, store: DocumentStore, generation: int, floor: int) -> None:
         """The newest snapshot the store's log can bring up to date, else a rebuild."""
-        snapshots = sorted(
-            self.directory.glob(f"{SNAPSHOT_PREFIX}*.npz"), key=_snapshot_generation, reverse=True
-        )
-        for path in snapshots:
-            if floor <= _snapshot_generation(path) <= generation:
-                try:
-                    self.load(path)
-                    return
-                except (OSError, ValueError, KeyError) as error:
-                    logger.warning("snapshot %s unreadable (%s): rebuilding", path.name, error)
+        for _, path in snapshot_files(self.directory, floor, generation):
+            try:
+                self.load(path)
+                return
+            except (OSError, ValueError, KeyError) as error:
+                logger.warning("snapshot %s unreadable (%s): rebuilding", path.name, error)
         if generation:
             self._replace_from_store(store)
 
@@ -243,5 +239,12 @@ def _new_index(
     return index
 
 
-def _snapshot_generation(path: Path) -> int:
-    return int(path.name[len(SNAPSHOT_PREFIX) : -len(".npz")])
+def snapshot_files(directory: Path, lowest: int, highest: int) -> list[tuple[int, Path]]:
+    """The snapshot files in ``directory`` of generations ``lowest`` to ``highest``, each
+    with its generation, newest first (files that only look like one are passed over)."""
+    found = []
+    for path in directory.glob(f"{SNAPSHOT_PREFIX}*{SNAPSHOT_SUFFIX}"):
+        number = path.name[len(SNAPSHOT_PREFIX) : -len(SNAPSHOT_SUFFIX)]
+        if number.isdigit() and lowest <= int(number) <= highest:
+            found.append((int(number), path))
+    return sorted(found, reverse=True)

@@ -36,11 +36,9 @@ from pathlib import Path
 from index.document_store import DocumentStore
 from index.errors import InputError, SetupError
 from index.index_directory import STORE_NAME
-from index.live_indexes import SNAPSHOT_PREFIX, LiveIndexes
+from index.live_indexes import LiveIndexes, snapshot_files
 from index.manifest import MANIFEST_NAME, Manifest
 from index.vector_index import VectorIndexConfig
-
-_SUFFIX = ".npz"
 
 
 class SnapshotDestinationError(InputError):
@@ -147,26 +145,13 @@ def backup_store(source: Path, target: Path) -> None:
 def _copy_vector_snapshot(source: Path, staging: Path, floor: int, generation: int) -> int | None:
     """Copy the newest vector snapshot of ``source`` that the copied change log can bring up
     to ``generation`` (floor <= g <= generation); its generation, or None if there is none."""
-    usable = sorted(
-        (
-            (found, path)
-            for path in source.glob(f"{SNAPSHOT_PREFIX}*{_SUFFIX}")
-            if (found := _generation_of(path)) is not None and floor <= found <= generation
-        ),
-        reverse=True,
-    )
-    for found, path in usable:
+    for found, path in snapshot_files(source, floor, generation):
         try:
             shutil.copyfile(path, staging / path.name)
         except FileNotFoundError:
             continue  # a newer save removed it meanwhile: an older one, or a rebuild, serves
         return found
     return None
-
-
-def _generation_of(path: Path) -> int | None:
-    number = path.name[len(SNAPSHOT_PREFIX) : -len(_SUFFIX)]
-    return int(number) if number.isdigit() else None
 
 
 def _sync_directory(directory: Path) -> None:
