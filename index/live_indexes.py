@@ -14,17 +14,14 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
-import os
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
-
-import numpy as np
 
 from index.article_columns import ArticleColumns
 from index.document_store import DocumentStore
 from index.rw_lock import ReadWriteLock
+from index.snapshot_archive import SnapshotReader, write_snapshot
 from index.vector_index import EXACT_FACTORY, Matrix, VectorIndex, VectorIndexConfig
 
 logger = logging.getLogger(__name__)
@@ -129,7 +126,8 @@ class LiveIndexes:
     # --- snapshots ------------------------------------------------------------------------
     def save(self) -> int:
         """Write a snapshot of the current generation atomically; returns that generation.
-        The copy is taken under the shared lock (searches go on); the write needs none."""
+        The indexes are copied under the shared lock (searches go on; the next write waits
+        for a memory copy only) and written without it."""
         with self.lock.shared():
             generation = self.generation
             header = {
@@ -138,21 +136,12 @@ class LiveIndexes:
                 "trained_on": self.chunks.trained_on,
                 "lexicon_factory": self.lexicon.factory,
                 "lexicon_trained_on": self.lexicon.trained_on,
-                "codes": self.columns.codes,
+                "codes": json.loads(json.dumps(self.columns.codes)),
             }
-            arrays: dict[str, Any] = {
-                "chunks": self.chunks.serialize(),
-                "lexicon": self.lexicon.serialize(),
-                **self.columns.state(),
-            }
-            header = json.loads(json.dumps(header))
+            indexes = {"chunks": self.chunks.copy(), "lexicon": self.lexicon.copy()}
+            arrays = self.columns.state()
         path = self.directory / f"{SNAPSHOT_PREFIX}{generation}{SNAPSHOT_SUFFIX}"
-        temporary = path.with_name(path.name + ".tmp")
-        with open(temporary, "wb") as handle:
-            np.savez(handle, header=np.frombuffer(json.dumps(header).encode(), np.uint8), **arrays)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
+        write_snapshot(path, header, arrays, indexes)
         # only older ones: another process may have saved a newer generation, which the log
         # it pruned no longer lets anyone rebuild from an older snapshot
         for _, stale in snapshot_files(self.directory, 0, generation - 1):
@@ -161,20 +150,23 @@ class LiveIndexes:
         return generation
 
     def load(self, path: Path) -> None:
-        with np.load(path) as data:
-            header = json.loads(bytes(data["header"]).decode())
-            chunks = VectorIndex.deserialize(
-                data["chunks"], self.dimension, header["factory"], header["trained_on"]
+        with SnapshotReader(path) as snapshot:
+            header = snapshot.header()
+            chunks = snapshot.index(
+                "chunks", self.dimension, header["factory"], header["trained_on"]
             )
-            lexicon = VectorIndex.deserialize(
-                data["lexicon"],
+            lexicon = snapshot.index(
+                "lexicon",
                 self.dimension,
                 header["lexicon_factory"],
                 header["lexicon_trained_on"],
             )
             columns = ArticleColumns()
             columns.restore(
-                {name: data[name] for name in ("alive", "source", "lang", "day", "chunk_article")},
+                {
+                    name: snapshot.array(name)
+                    for name in ("alive", "source", "lang", "day", "chunk_article")
+                },
                 header["codes"],
             )
         with self.lock.exclusive():
