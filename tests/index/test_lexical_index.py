@@ -7,7 +7,7 @@ import sqlite3
 
 import pytest
 
-from index import lexical_index
+from index import lexical_index, lexicon
 
 ROWS = {
     1: "وقف اطلاق نار",
@@ -58,3 +58,40 @@ def test_statistics_follow_deletes(connection: sqlite3.Connection) -> None:
     lexical_index.update_term_stats(connection, removed, removed, [], -1)
     assert lexical_index.term_frequencies(connection, ["نار", "زيلينسكي"]) == {"نار": (1, 1)}
     assert lexical_index.search(connection, ["زيلينسكي"], limit=None) == []
+
+
+def _statements_per_call(size: int) -> list[int]:
+    """Statements run by adding, then removing, a group of ``size`` terms and by asking
+    which of them the lexicon lacks."""
+    connection = sqlite3.connect(":memory:", isolation_level=None)
+    connection.executescript(lexical_index.SCHEMA + lexicon.SCHEMA)
+    texts = [" ".join(f"كلمة{i}" for i in range(size))]
+    executed: list[str] = []
+    connection.set_trace_callback(executed.append)
+    counts = []
+    for sign in (1, -1):
+        lexical_index.update_term_stats(connection, texts, texts, [["كلمة1"]], sign)
+        counts.append(len(executed))
+    lexicon.unknown_terms(connection, texts[0].split())
+    counts.append(len(executed))
+    connection.set_trace_callback(None)
+    assert connection.execute("SELECT count(*) FROM term_stats").fetchone() == (0,)
+    return [after - before for before, after in zip([0, *counts], counts, strict=False)]
+
+
+def test_a_group_of_any_size_is_counted_in_the_same_few_statements() -> None:
+    """executemany would run one statement per term, each handing the GIL back and forth
+    with the ingest's other thread; a group's ~2,400 terms are written in one."""
+    small, large = _statements_per_call(3), _statements_per_call(3000)
+    assert small == large
+    assert max(large) <= 3
+
+
+def test_unknown_terms_keeps_the_order_asked() -> None:
+    connection = sqlite3.connect(":memory:")
+    connection.executescript(lexicon.SCHEMA)
+    connection.execute(
+        "INSERT INTO lexicon(term, surface, vector, generation) VALUES ('ب', 'ب', x'', 1)"
+    )
+    assert lexicon.unknown_terms(connection, ["ج", "ب", "أ", "ج", '"x"']) == ["ج", "أ", '"x"']
+    assert lexicon.unknown_terms(connection, []) == []
