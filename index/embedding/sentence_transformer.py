@@ -20,7 +20,7 @@ from index.embedding.backends import (
     OPENVINO,
     TORCH,
     TORCH_BF16,
-    cpu_has_native_bf16,
+    cpu_has_fast_bf16,
     resolve_backend,
 )
 from index.embedding.embedder import FINGERPRINT_PROBE, Matrix
@@ -271,4 +271,4 @@ def _openvino_runtime(backbone: Any, cache_dir: Path, export_key: str) -> OpenVI
     torch = require("torch")
     model_xml = ensure_openvino_export(backbone, export_dir_for(cache_dir, export_key))
     threads = torch.get_num_threads()
-    return OpenVINORuntime(compile_openvino(model_xml, threads, bf16=cpu_has_native_bf16()))
+    return OpenVINORuntime(compile_openvino(model_xml, threads, bf16=cpu_has_fast_bf16()))

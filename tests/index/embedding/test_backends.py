@@ -42,7 +42,7 @@ def test_auto_picks_by_package_and_cpu(
     monkeypatch: pytest.MonkeyPatch, openvino: bool, bf16: bool, expected: str
 ) -> None:
     monkeypatch.setattr(backends, "openvino_installed", lambda: openvino)
-    monkeypatch.setattr(backends, "cpu_has_native_bf16", lambda: bf16)
+    monkeypatch.setattr(backends, "cpu_has_fast_bf16", lambda: bf16)
     assert backends.resolve_backend("auto") == expected
     for concrete in backends.CONCRETE_BACKENDS:  # a named backend is never second-guessed
         assert backends.resolve_backend(concrete) == concrete
@@ -53,8 +53,15 @@ def test_cpu_flags_are_read_from_cpuinfo(tmp_path: Path) -> None:
     cpuinfo.write_text("processor\t: 0\nflags\t\t: fpu avx2 avx512f avx512_bf16\n\n")
     assert "avx512_bf16" in backends.cpu_flags(cpuinfo)
     cpuinfo.write_text("processor\t: 0\nflags\t\t: fpu avx2\n")
-    assert not backends.cpu_flags(cpuinfo) & backends._BF16_FLAGS
+    assert backends.cpu_flags(cpuinfo) == frozenset({"fpu", "avx2"})
     assert backends.cpu_flags(tmp_path / "missing") == frozenset()
+
+
+def test_bf16_only_where_the_cpu_has_amx() -> None:
+    """AVX512-BF16 alone made bf16 slower than fp32 (backends.py's measurement)."""
+    assert backends.bf16_is_fast(frozenset({"avx512f", "avx512_bf16", "amx_bf16", "amx_tile"}))
+    assert not backends.bf16_is_fast(frozenset({"avx512f", "avx512_bf16"}))
+    assert not backends.bf16_is_fast(frozenset({"avx2"}))
 
 
 def test_length_batches_respect_rows_and_token_budget() -> None:
