@@ -3,6 +3,7 @@ read, and the copy taken under the lock so that the write itself needs none."""
 
 from __future__ import annotations
 
+import json
 import threading
 from pathlib import Path
 
@@ -96,7 +97,7 @@ def test_a_snapshot_in_the_older_layout_is_still_read(
     # what np.savez of faiss.serialize_index bytes wrote before the indexes were streamed
     np.savez(
         path,
-        header=np.frombuffer(__import__("json").dumps(header).encode(), np.uint8),
+        header=np.frombuffer(json.dumps(header).encode(), np.uint8),
         chunks=faiss.serialize_index(chunks._index),
         lexicon=faiss.serialize_index(lexicon._index),
         **arrays,
