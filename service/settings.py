@@ -128,8 +128,9 @@ class Settings(BaseSettings):
     embedding_backend: str = Field(
         default="auto",
         description="How the embedding model runs (index/embedding/backends.py): 'auto' "
-        "(OpenVINO where installed, else PyTorch bf16 where the CPU computes bf16 natively, "
-        "else fp32), 'openvino', 'torch-bf16' or 'torch' (fp32, the reference).",
+        "(OpenVINO where installed: bf16 on CPUs with AMX, int8 on CPUs with VNNI but no AMX, "
+        "else fp32; without it PyTorch bf16 on CPUs with AMX, else fp32), 'openvino', "
+        "'openvino-int8', 'torch-bf16' or 'torch' (fp32, the reference).",
     )
 
     @field_validator("embedding_backend")

@@ -13,8 +13,8 @@ used only where the CPU has AMX.
 - ``openvino``: an OpenVINO model exported once from the same folder (the ``openvino``
   extra); bf16 inference where the CPU has AMX, fp32 otherwise.
 - ``openvino-int8``: that model quantised to int8 weights and activations (NNCF, calibrated
-  on committed texts, once); on a CPU with VNNI but no AMX (2026-12-03) 2x fp32 on
-  passages and 4x on words, 4x with both cores.
+  on committed texts, once); on a 2-core CPU with VNNI but no AMX (2026-12-03) one call
+  encoded passages 2.0x and words 2.4x as fast as torch fp32, at the reports' quality.
 - ``auto``: ``openvino`` where the CPU has AMX (bf16 is as fast there and exact to 1e-4);
   ``openvino-int8`` where it has int8 dot products (VNNI) but no AMX; ``openvino`` fp32
   elsewhere; without the package, ``torch-bf16`` with AMX, else ``torch``.
