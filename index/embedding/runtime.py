@@ -157,8 +157,8 @@ class OpenVINORuntime:
 
     An infer request serves one call at a time; the service answers questions on several
     threads, so each call borrows a request from a small pool. ``concurrent_calls`` is how
-    many calls a long encode runs at once (compile_openvino leaves a stream beyond them
-    for questions).
+    many calls a long encode runs at once (openvino_export.bulk_calls: one per core, so a
+    question may wait for one batch; see compile_openvino).
     """
 
     def __init__(self, compiled: Any, concurrent_calls: int = 1) -> None:

@@ -85,7 +85,7 @@ class SentenceTransformerEmbedder:
         if layout is not None:
             transformer, backbone = layout
             self._tokenizer = transformer.tokenizer
-            self._max_length = int(getattr(transformer, "max_seq_length", None) or 512)
+            self._max_length = _max_length(transformer)
             self._pad_id = int(self._tokenizer.pad_token_id or 0)
             self._runtime = runtime if runtime is not None else TorchRuntime(backbone)
         elif runtime is not None:
@@ -94,7 +94,11 @@ class SentenceTransformerEmbedder:
                 f"{TORCH!r} and {TORCH_BF16!r} backends can run it"
             )
         self._word_cache = WordVectorCache(word_cache_size)
-        self._side_pool: ThreadPoolExecutor | None = None
+        # where a question's words run beside it (threads start only when first used)
+        self._side_calls = ThreadPoolExecutor(
+            max(1, self._runtime.concurrent_calls if self._runtime is not None else 1),
+            thread_name_prefix="iqtibas-words",
+        )
 
     @property
     def model(self) -> Any:
@@ -145,21 +149,12 @@ class SentenceTransformerEmbedder:
         assert self._runtime is not None
         if self._runtime.concurrent_calls < 2 or len(pieces) < 2:
             return self._runtime.packed(pieces)
-        words = self._side_calls().submit(self._runtime.packed, pieces[1:])
+        words = self._side_calls.submit(self._runtime.packed, pieces[1:])
         question = self._runtime.packed(pieces[:1])
         word_vectors = words.result()
         if question is None or word_vectors is None:
             return None
         return np.vstack([question, word_vectors])
-
-    def _side_calls(self) -> ThreadPoolExecutor:
-        with self._tokenizer_lock:
-            if self._side_pool is None:
-                assert self._runtime is not None
-                self._side_pool = ThreadPoolExecutor(
-                    self._runtime.concurrent_calls, thread_name_prefix="iqtibas-words"
-                )
-            return self._side_pool
 
     def encode_words(self, words: Sequence[str]) -> Matrix:
         # short inputs batch well: a large batch is several times faster per word here
@@ -296,14 +291,18 @@ def load_embedder(
     return SentenceTransformerEmbedder(model, loaded, word_cache_size, concrete, runtime)
 
 
+def _max_length(transformer: Any) -> int:
+    """The longest input the model's transformer module takes, in tokens."""
+    return int(getattr(transformer, "max_seq_length", None) or 512)
+
+
 def _calibration_pieces(loaded: Any, transformer: Any) -> list[list[int]]:
     """The int8 calibration texts with the model's prompts, as token ids."""
     from index.embedding.openvino_int8 import calibration_texts
 
     prompts: dict[str, str] = getattr(loaded, "prompts", {}) or {}
     texts = calibration_texts(prompts.get("query", ""), prompts.get("passage", ""))
-    max_length = int(getattr(transformer, "max_seq_length", None) or 512)
-    encoded = transformer.tokenizer(texts, truncation=True, max_length=max_length)
+    encoded = transformer.tokenizer(texts, truncation=True, max_length=_max_length(transformer))
     return [list(ids) for ids in encoded["input_ids"]]
 
 
