@@ -77,6 +77,9 @@ PRESETS.update(
     {
         preset.name: preset
         for preset in (
+            # the fixed mix alone, every quote its chunk's best window (the default before the
+            # learned first quote)
+            Configuration("weighted", (("ranking", "weighted"),)),
             # every candidate chunk is quoted: the per-question min-max fused order no longer
             # decides which chunks' sentences are scored
             Configuration("all-candidates", (("quote_chunks", LEARNED_QUOTE_CHUNKS),)),

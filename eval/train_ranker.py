@@ -48,8 +48,14 @@ from eval.metrics import binary_scores
 from eval.questions import EvalDataset, EvalQuestion
 from eval.squad import HOLDBACK_FRACTION
 from index.answerer import AnswerConfig, Answerer
-from index.retrieval.evidence import FEATURE_INDEX, FEATURES, Window
-from index.retrieval.ranker import ABSTENTION_FEATURES, MODEL_PATH, SCRIPTS, abstention_features
+from index.retrieval.evidence import FEATURES, Window, weighted_window_scores
+from index.retrieval.ranker import (
+    ABSTENTION_FEATURES,
+    MODEL_PATH,
+    SCRIPTS,
+    abstention_features,
+    learned_first_quote,
+)
 from service.settings import Settings
 
 FOLDS = 5
@@ -211,14 +217,22 @@ def first_windows(windows: list[Window], scores: FloatArray, k: int) -> list[int
 
 
 def weighted_scores(features: FloatArray, base: AnswerConfig) -> FloatArray:
-    """The fixed mix the service used before the learned ranker, over the same windows."""
-    weights = base.quotes
-    result: FloatArray = (
-        weights.sentence_weight * features[:, FEATURE_INDEX["window_cosine"]]
-        + weights.chunk_weight * features[:, FEATURE_INDEX["chunk_cosine"]]
-        + weights.lexical_weight * features[:, FEATURE_INDEX["term_share"]]
-        - weights.pair_margin * features[:, FEATURE_INDEX["pair"]]
+    """The service's fixed mix over the same windows (index/retrieval/evidence.py)."""
+    return weighted_window_scores(features.astype(np.float32), base.quotes).astype(np.float64)
+
+
+def first_quote_learned(
+    question: QuestionEvidence, weighted: FloatArray, probabilities: FloatArray
+) -> FloatArray:
+    """Scores whose order is ranker.learned_first_quote's: the learned ranker's first quote
+    inside the weighted mix's first article, then the weighted order."""
+    if not question.windows:
+        return weighted
+    order = learned_first_quote(
+        question.windows, weighted.astype(np.float32), probabilities.astype(np.float32)
     )
+    result: FloatArray = np.empty(len(order))
+    result[order] = -np.arange(len(order), dtype=np.float64)
     return result
 
 
@@ -339,8 +353,19 @@ def run(
             for q, scores in zip(subset, weighted, strict=True)
         ]
         learned = [window_probability[id(q)] for q in subset]
+        first_learned = [
+            first_quote_learned(q, w, p) for q, w, p in zip(subset, weighted, learned, strict=True)
+        ]
+        # the first quote's own weighted score under the script's threshold, as the service
+        first_abstains = [
+            not len(w)
+            or float(w[int(np.argmax(order))])
+            < (base.abstain_threshold_latin if q.script == "latin" else base.abstain_threshold)
+            for q, w, order in zip(subset, weighted, first_learned, strict=True)
+        ]
         for label, abstention, scores, abstains in (
             ("weighted", "score threshold", weighted, fixed),
+            ("learned first quote", "score threshold", first_learned, first_abstains),
             ("learned", "probability threshold", learned, [top_abstains[id(q)] for q in subset]),
             ("learned", "learned model", learned, [model_abstains[id(q)] for q in subset]),
         ):

@@ -21,7 +21,7 @@ from index.retrieval.candidates import (
     feedback_query,
     gather_candidates,
 )
-from index.retrieval.evidence import WindowEvidence, collect_windows
+from index.retrieval.evidence import WindowEvidence, collect_windows, weighted_window_scores
 from index.retrieval.query import (
     AnalyzedQuery,
     EncodedQuestion,
@@ -29,7 +29,7 @@ from index.retrieval.query import (
     untranslated_words,
     weigh_terms,
 )
-from index.retrieval.ranker import abstention_features, load_model
+from index.retrieval.ranker import abstention_features, learned_first_quote, load_model
 
 
 @dataclass(frozen=True)
@@ -46,9 +46,12 @@ class AnswerConfig:
     abstain_threshold: float = 0.812
     abstain_threshold_latin: float = 0.745
     # how quotes are ranked: "weighted", the fixed mix of QuoteConfig's weights over each
-    # chunk's best window; "learned", every window of every candidate scored by the learned
-    # ranker (retrieval/ranker.py), its probability of quoting the answer
-    ranking: Literal["weighted", "learned"] = "weighted"
+    # chunk's best window; "learned-first-quote", the same mix over every window, except
+    # that the learned ranker chooses the first quote inside the mix's first article
+    # (retrieval/ranker.py, learned_first_quote; scores stay on the weighted scale);
+    # "learned", every window of every candidate scored by the learned ranker, its
+    # probability of quoting the answer
+    ranking: Literal["weighted", "learned-first-quote", "learned"] = "learned-first-quote"
     # when to abstain: "threshold", the first quote's score under the script's threshold
     # (above for the weighted ranking; chosen with the learned ranker for its probabilities);
     # "learned", the learned abstention model over the ranked evidence (needs the learned
@@ -130,12 +133,15 @@ class Answerer:
         learned_answer: bool | None = None
         with self.corpus.read(article_filter) as view:
             query, chunks, articles = self._retrieve(view, encoded, translation)
-            if self.config.ranking == "learned":
-                evidence = self._evidence(view, chunks, articles, query)
-                ranked, learned_answer = self._learned_ranking(evidence, question)
-            else:
+            if self.config.ranking == "weighted":
                 candidates = self._quote_candidates(view, chunks, articles, query)
                 ranked = sorted(candidates, key=lambda c: c.score, reverse=True)
+            else:
+                evidence = self._evidence(view, chunks, articles, query)
+                if self.config.ranking == "learned":
+                    ranked, learned_answer = self._learned_ranking(evidence, question)
+                else:
+                    ranked = self._learned_first_quote(evidence, question)
             quotes = [
                 self._quote(view, articles[candidate.doc_id], candidate)
                 for candidate in _best_distinct(ranked, top_k)
@@ -182,6 +188,20 @@ class Answerer:
         return collect_windows(
             chunks, sentences_of, texts, query.vector, query.terms, self.config.quotes
         )
+
+    def _learned_first_quote(self, evidence: WindowEvidence, question: str) -> list[QuoteCandidate]:
+        """Windows in answer order (ranker.learned_first_quote), scored by the weighted mix."""
+        if not evidence.windows:
+            return []
+        weighted = weighted_window_scores(evidence.features, self.config.quotes)
+        ranker = load_model().ranker[self.script_of(question)]
+        order = learned_first_quote(
+            evidence.windows, weighted, ranker.probabilities(evidence.features)
+        )
+        return [
+            QuoteCandidate(w.doc_id, w.first_position, w.last_position, w.start, w.end, score)
+            for w, score in ((evidence.windows[i], float(weighted[i])) for i in order)
+        ]
 
     def _learned_ranking(
         self, evidence: WindowEvidence, question: str

@@ -207,7 +207,14 @@ class Quote(BaseModel):
     title: str
     start: int = Field(ge=0, description="Character offset (Unicode code points) in the text.")
     end: int = Field(ge=0)
-    score: float = Field(description="How well the quote answers; higher is better.")
+    score: float = Field(
+        description="The quote's evidence; higher is better. With the default ranking it "
+        "mixes the question's cosines with the quote and its passage and the share of the "
+        "question's terms found; the first quote is chosen inside the best article by a "
+        "learned ranker, so a later quote can score higher. The answer is taken as "
+        "unanswerable when the first quote's score is under the threshold. With "
+        "IQTIBAS_RANKING=learned it is the learned ranker's probability of quoting the answer."
+    )
     context: Span = Field(description="The quote with its neighbouring sentences.")
 
 
@@ -258,7 +265,7 @@ class AskResponse(BaseModel):
     answerable: bool = Field(
         description="False when the sources do not answer; quotes are then related reading."
     )
-    quotes: list[Quote] = Field(description="Best first.")
+    quotes: list[Quote] = Field(description="Best first, as the service ranks them (see score).")
     took_ms: float = Field(ge=0)
     limits: AskLimits | None = Field(
         default=None,

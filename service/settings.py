@@ -6,6 +6,7 @@ from __future__ import annotations
 from functools import lru_cache
 from ipaddress import ip_network
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -192,6 +193,15 @@ class Settings(BaseSettings):
         ge=0,
         description="Vectors of question words kept in memory so that a word asked again is "
         "not encoded again (about 1.5 KB each); 0 turns the cache off.",
+    )
+    ranking: Literal["weighted", "learned-first-quote", "learned"] = Field(
+        default=_ANSWER.ranking,
+        description="How quotes are ranked. learned-first-quote: a fixed mix of cosines and "
+        "term share ranks articles and quotes, and the learned ranker (trained on the "
+        "development sets, index/retrieval/ranker_model.json) chooses the first quote inside "
+        "the best article; weighted: the mix alone, one quote per chunk; learned: the learned "
+        "ranker alone, whose scores are probabilities and whose own thresholds decide "
+        "abstention (the abstain thresholds below apply to the other two).",
     )
     abstain_threshold: float = Field(
         default=_ANSWER.abstain_threshold,

@@ -180,3 +180,17 @@ def collect_windows(
         else np.zeros((0, len(FEATURES)), dtype=np.float32)
     )
     return WindowEvidence(windows, features, missing_share)
+
+
+def weighted_window_scores(features: Matrix, config: QuoteConfig) -> Matrix:
+    """The fixed mix of the weighted ranking (``best_window``'s score) for every window:
+    sentence and chunk cosines and the term share, a pair paying ``pair_margin`` so that a
+    single sentence wins unless the pair is clearly better. Its scale is the one the
+    abstention thresholds were calibrated on."""
+    scores: Matrix = (
+        config.sentence_weight * features[:, FEATURE_INDEX["window_cosine"]]
+        + config.chunk_weight * features[:, FEATURE_INDEX["chunk_cosine"]]
+        + config.lexical_weight * features[:, FEATURE_INDEX["term_share"]]
+        - config.pair_margin * features[:, FEATURE_INDEX["pair"]]
+    ).astype(np.float32)
+    return scores

@@ -113,3 +113,23 @@ def abstention_features(
         ],
         dtype=np.float32,
     )
+
+
+def learned_first_quote(
+    windows: list[Window], weighted: Matrix, probabilities: Matrix
+) -> list[int]:
+    """Window indexes in answer order: the weighted mix ranks the articles and the quotes,
+    except that the first quote is the window of the weighted mix's first article that the
+    learned ranker finds most likely to quote the answer (``windows`` not empty).
+
+    Why: cross-validated on the development sets, the weighted mix picks the right article
+    more often than the learned ranker (English questions: R@1 0.845 against 0.825), and the
+    learned ranker picks the answering sentence inside an article more often (hit@1 0.702
+    against 0.678 when each picks only inside the weighted mix's article); the abstention
+    thresholds keep their meaning because every score stays on the weighted scale.
+    """
+    order = np.argsort(-weighted, kind="stable").tolist()
+    top_doc = windows[order[0]].doc_id
+    in_top_article = [i for i in order if windows[i].doc_id == top_doc]
+    first = max(in_top_article, key=lambda i: float(probabilities[i]))
+    return [first, *(i for i in order if i != first)]

@@ -16,6 +16,7 @@ def test_settings_from_the_environment_reach_the_answer_config(monkeypatch) -> N
         "IQTIBAS_QUOTE_LEXICAL_WEIGHT": "0.3",
         "IQTIBAS_TRANSLATE_QUERY_WORDS": "false",
         "IQTIBAS_QUOTE_PAIR_MARGIN": "0.02",
+        "IQTIBAS_RANKING": "weighted",
     }.items():
         monkeypatch.setenv(name, value)
     config = answer_config(Settings())
@@ -24,6 +25,7 @@ def test_settings_from_the_environment_reach_the_answer_config(monkeypatch) -> N
     assert config.quotes.lexical_weight == 0.3
     assert config.quotes.pair_margin == 0.02
     assert config.translation is None
+    assert config.ranking == "weighted"
 
 
 def test_limit_threads_caps_torch_and_every_blas_pool() -> None:
@@ -41,3 +43,12 @@ def test_limit_threads_caps_torch_and_every_blas_pool() -> None:
     finally:
         torch.set_num_threads(torch_before)
         threadpoolctl.threadpool_limits(limits=pools_before)
+
+
+def test_an_unknown_ranking_is_refused_with_the_choices(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import pydantic
+    import pytest
+
+    monkeypatch.setenv("IQTIBAS_RANKING", "bm25")
+    with pytest.raises(pydantic.ValidationError, match="learned-first-quote"):
+        Settings()

@@ -1,17 +1,26 @@
-"""The learned ranking: every quote an exact span, probabilities that order the quotes, and a
-model file that must fit the features this code computes."""
+"""The learned ranking: every quote an exact span, probabilities that order the quotes, a
+model file that must fit the features this code computes, and the default ranking that lets
+it choose the first quote inside the weighted mix's first article."""
 
 from __future__ import annotations
 
 import json
 from dataclasses import replace
 
+import numpy as np
 import pytest
 
 from index.answerer import AnswerConfig, Answerer
 from index.corpus import Corpus
-from index.retrieval.evidence import FEATURES
-from index.retrieval.ranker import MODEL_PATH, RankerModelError, load_model, parse_model
+from index.quotes import QuoteConfig
+from index.retrieval.evidence import FEATURE_INDEX, FEATURES, Window, weighted_window_scores
+from index.retrieval.ranker import (
+    MODEL_PATH,
+    RankerModelError,
+    learned_first_quote,
+    load_model,
+    parse_model,
+)
 
 LEARNED = AnswerConfig(ranking="learned", abstention="learned", quote_chunks=40)
 
@@ -51,3 +60,73 @@ def test_the_two_abstention_rules_of_the_learned_ranking_both_decide(small_corpu
         config = replace(LEARNED, abstention=abstention)  # type: ignore[arg-type]
         answer = Answerer(small_corpus, config).ask(question)
         assert isinstance(answer.answerable, bool)
+
+
+def _window(doc_id: str, position: int, pair: bool = False) -> Window:
+    last = position + 1 if pair else position
+    return Window(doc_id, position, last, position * 100, last * 100 + 90)
+
+
+def test_the_first_quote_is_the_learned_pick_inside_the_weighted_first_article() -> None:
+    windows = [_window("a", 0), _window("a", 1), _window("b", 0), _window("a", 2), _window("b", 1)]
+    weighted = np.asarray([0.80, 0.70, 0.78, 0.60, 0.50], dtype=np.float32)
+    # the learned ranker likes article b's window best overall, and a's third window in a
+    learned = np.asarray([0.10, 0.20, 0.90, 0.40, 0.30], dtype=np.float32)
+    # a (weighted best 0.80) stays the first article; its learned best opens the answer; the
+    # rest keep the weighted order
+    assert learned_first_quote(windows, weighted, learned) == [3, 0, 2, 1, 4]
+
+
+def test_the_first_quote_stays_the_weighted_best_when_the_ranker_agrees() -> None:
+    windows = [_window("a", 0), _window("b", 0), _window("a", 1)]
+    weighted = np.asarray([0.5, 0.9, 0.7], dtype=np.float32)
+    learned = np.asarray([0.9, 0.8, 0.1], dtype=np.float32)
+    assert learned_first_quote(windows, weighted, learned) == [1, 2, 0]
+
+
+def test_weighted_window_scores_are_best_windows_scores_with_the_pair_margin() -> None:
+    config = QuoteConfig()
+    features = np.zeros((2, len(FEATURES)), dtype=np.float32)
+    for row, (window, chunk, share, pair) in enumerate(
+        [(0.8, 0.7, 0.5, 0.0), (0.9, 0.7, 1.0, 1.0)]
+    ):
+        features[row, FEATURE_INDEX["window_cosine"]] = window
+        features[row, FEATURE_INDEX["chunk_cosine"]] = chunk
+        features[row, FEATURE_INDEX["term_share"]] = share
+        features[row, FEATURE_INDEX["pair"]] = pair
+    expected = [
+        config.sentence_weight * 0.8 + config.chunk_weight * 0.7 + config.lexical_weight * 0.5,
+        config.sentence_weight * 0.9
+        + config.chunk_weight * 0.7
+        + config.lexical_weight * 1.0
+        - config.pair_margin,
+    ]
+    assert weighted_window_scores(features, config).tolist() == pytest.approx(expected)
+
+
+@pytest.mark.parametrize("question", ["من اقترح وقف إطلاق النار؟", "Who proposed a ceasefire?"])
+def test_the_default_ranking_abstains_on_the_first_quotes_own_score(
+    small_corpus: Corpus, question: str
+) -> None:
+    config = AnswerConfig()
+    assert config.ranking == "learned-first-quote"
+    answerer = Answerer(small_corpus, config)
+    answer = answerer.ask(question, top_k=5)
+    assert answer.quotes and answer.ranked_doc_ids[0] == answer.quotes[0].doc_id
+    scores = [quote.score for quote in answer.quotes]
+    assert scores[1:] == sorted(scores[1:], reverse=True)
+    for quote in answer.quotes:
+        article = small_corpus.get(quote.doc_id)
+        assert article is not None and article.text[quote.start : quote.end] == quote.text
+    first = scores[0]
+    assert answer.answerable == (first >= answerer.threshold_for(question))
+    just_above = Answerer(
+        small_corpus,
+        replace(config, abstain_threshold=first + 1e-3, abstain_threshold_latin=first + 1e-3),
+    )
+    assert just_above.ask(question, top_k=5).answerable is False
+    just_below = Answerer(
+        small_corpus,
+        replace(config, abstain_threshold=first - 1e-3, abstain_threshold_latin=first - 1e-3),
+    )
+    assert just_below.ask(question, top_k=5).answerable is True
