@@ -80,6 +80,8 @@ PRESETS.update(
             # the fixed mix alone, every quote its chunk's best window (the default before the
             # learned first quote)
             Configuration("weighted", (("ranking", "weighted"),)),
+            # the default ranking with its learned abstention model instead of the threshold
+            Configuration("learned-abstention", (("abstention", "learned"),)),
             # every candidate chunk is quoted: the per-question min-max fused order no longer
             # decides which chunks' sentences are scored
             Configuration("all-candidates", (("quote_chunks", LEARNED_QUOTE_CHUNKS),)),

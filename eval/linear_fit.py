@@ -27,6 +27,9 @@ class Fitted:
         result: FloatArray = features @ self.weights + self.bias
         return result
 
+    def probabilities(self, features: FloatArray) -> FloatArray:
+        return sigmoid(self.logits(features))
+
 
 def _standardise(features: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
     mean = features.mean(axis=0)

@@ -41,6 +41,10 @@ import numpy.typing as npt
 
 from eval.answers import ReturnedQuote
 from eval.datasets import ARCHIVE, DEVELOPMENT_DATASETS, default_data_dir, load_dataset
+from eval.first_quote_abstention import (
+    cross_validated_answer_probabilities,
+    fit_first_quote_abstention,
+)
 from eval.joined import joined_development_sets
 from eval.linear_fit import Fitted, FloatArray, fit_logistic, fit_softmax_ranker, sigmoid
 from eval.matching import quote_hits
@@ -51,6 +55,7 @@ from index.answerer import AnswerConfig, Answerer
 from index.retrieval.evidence import FEATURES, Window, weighted_window_scores
 from index.retrieval.ranker import (
     ABSTENTION_FEATURES,
+    FIRST_QUOTE_ABSTENTION_FEATURES,
     MODEL_PATH,
     SCRIPTS,
     abstention_features,
@@ -309,12 +314,15 @@ def run(
     model: dict[str, object] = {
         "features": list(FEATURES),
         "abstention_features": list(ABSTENTION_FEATURES),
+        "first_quote_abstention_features": list(FIRST_QUOTE_ABSTENTION_FEATURES),
         "ranker": {},
         "abstention": {},
+        "first_quote_abstention": {},
     }
     window_probability: dict[int, FloatArray] = {}
     top_abstains: dict[int, bool] = {}
     model_abstains: dict[int, bool] = {}
+    first_quote_abstains: dict[int, bool] = {}
     for script in SCRIPTS:
         mine = [q for q in questions if q.script == script]
         probabilities, answer_probability = cross_validate(mine)
@@ -327,6 +335,24 @@ def run(
             top_abstains[id(q)] = bool(tops[i] < top_threshold)
             model_abstains[id(q)] = answer_probability[i] < threshold
         final = train_script(mine)
+        weighted_mine = [weighted_scores(q.features, base) for q in mine]
+        first_answers = cross_validated_answer_probabilities(
+            mine, answerable, weighted_mine, probabilities, FOLDS
+        )
+        first_threshold = best_threshold(first_answers, answerable)
+        for i, q in enumerate(mine):
+            first_quote_abstains[id(q)] = bool(first_answers[i] < first_threshold)
+        first_model = fit_first_quote_abstention(
+            mine,
+            answerable,
+            weighted_mine,
+            final.ranker.probabilities,
+        )
+        model["first_quote_abstention"][script] = {  # type: ignore[index]
+            "weights": [round(float(w), 6) for w in first_model.weights],
+            "bias": round(first_model.bias, 6),
+            "threshold": round(first_threshold, 6),
+        }
         model["ranker"][script] = {  # type: ignore[index]
             "weights": [round(float(w), 6) for w in final.ranker.weights],
             "bias": round(final.ranker.bias, 6),
@@ -366,6 +392,12 @@ def run(
         for label, abstention, scores, abstains in (
             ("weighted", "score threshold", weighted, fixed),
             ("learned first quote", "score threshold", first_learned, first_abstains),
+            (
+                "learned first quote",
+                "learned model",
+                first_learned,
+                [first_quote_abstains[id(q)] for q in subset],
+            ),
             ("learned", "probability threshold", learned, [top_abstains[id(q)] for q in subset]),
             ("learned", "learned model", learned, [model_abstains[id(q)] for q in subset]),
         ):
@@ -394,6 +426,13 @@ def render_report(model: dict[str, object], table: list[str]) -> str:
             + " | ".join(f"{abstention[s]['weights'][i]:.2f}" for s in SCRIPTS)
             + " |"
         )
+    first_quote: Any = model["first_quote_abstention"]
+    for i, name in enumerate(FIRST_QUOTE_ABSTENTION_FEATURES):
+        weights.append(
+            f"| first-quote abstention: {name} | "
+            + " | ".join(f"{first_quote[s]['weights'][i]:.2f}" for s in SCRIPTS)
+            + " |"
+        )
     weights.append(
         "| ranker probability threshold | "
         + " | ".join(f"{ranker[s]['threshold']:.3f}" for s in SCRIPTS)
@@ -402,6 +441,11 @@ def render_report(model: dict[str, object], table: list[str]) -> str:
     weights.append(
         "| abstention model threshold | "
         + " | ".join(f"{abstention[s]['threshold']:.3f}" for s in SCRIPTS)
+        + " |"
+    )
+    weights.append(
+        "| first-quote abstention model threshold | "
+        + " | ".join(f"{first_quote[s]['threshold']:.3f}" for s in SCRIPTS)
         + " |"
     )
     return "\n".join(
@@ -435,6 +479,13 @@ def render_report(model: dict[str, object], table: list[str]) -> str:
             "- `weighted` is the service's fixed mix (0.45 window cosine + 0.5 chunk cosine + 0.05 "
             "term share, pairs by a 0.005 margin) over the same windows, with its calibrated score "
             "thresholds: the baseline on exactly the same candidates.",
+            "- `learned first quote` is the service's default ranking (index/retrieval/ranker.py, "
+            "learned_first_quote): the weighted mix ranks articles and quotes, and the learned "
+            "ranker (out of fold here) chooses the first quote inside the first article. It "
+            "abstains on that quote's weighted score with the same thresholds, or by its own "
+            "logistic model over the first quote's evidence "
+            "(ranker.FIRST_QUOTE_ABSTENTION_FEATURES, eval/first_quote_abstention.py), trained "
+            "and thresholded out of fold like the other.",
             "",
             "## Out-of-fold results",
             "",

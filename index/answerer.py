@@ -29,7 +29,12 @@ from index.retrieval.query import (
     untranslated_words,
     weigh_terms,
 )
-from index.retrieval.ranker import abstention_features, learned_first_quote, load_model
+from index.retrieval.ranker import (
+    abstention_features,
+    first_quote_abstention_features,
+    learned_first_quote,
+    load_model,
+)
 
 
 @dataclass(frozen=True)
@@ -53,14 +58,20 @@ class AnswerConfig:
     # probability of quoting the answer
     ranking: Literal["weighted", "learned-first-quote", "learned"] = "learned-first-quote"
     # when to abstain: "threshold", the first quote's score under the script's threshold
-    # (above for the weighted ranking; chosen with the learned ranker for its probabilities);
-    # "learned", the learned abstention model over the ranked evidence (needs the learned
-    # ranking)
+    # (above for the weighted rankings; chosen with the learned ranker for its
+    # probabilities); "learned", the learned abstention model of the ranking over the
+    # question's evidence (retrieval/ranker.py; not for the "weighted" ranking)
     abstention: Literal["threshold", "learned"] = "threshold"
     # a question is read up to this many characters (XQuAD's longest has 156): the model pass
     # and the terms grow with the question, so a long one would cost seconds; the rest is
     # ignored, and the answer says so
     max_question_characters: int = 300
+
+    def __post_init__(self) -> None:
+        if self.abstention == "learned" and self.ranking == "weighted":
+            raise ValueError(
+                "abstention='learned' needs a learned ranking (learned-first-quote or learned)"
+            )
 
     @property
     def lexical(self) -> bool:
@@ -141,7 +152,7 @@ class Answerer:
                 if self.config.ranking == "learned":
                     ranked, learned_answer = self._learned_ranking(evidence, question)
                 else:
-                    ranked = self._learned_first_quote(evidence, question)
+                    ranked, learned_answer = self._learned_first_quote(evidence, question)
             quotes = [
                 self._quote(view, articles[candidate.doc_id], candidate)
                 for candidate in _best_distinct(ranked, top_k)
@@ -189,19 +200,35 @@ class Answerer:
             chunks, sentences_of, texts, query.vector, query.terms, self.config.quotes
         )
 
-    def _learned_first_quote(self, evidence: WindowEvidence, question: str) -> list[QuoteCandidate]:
-        """Windows in answer order (ranker.learned_first_quote), scored by the weighted mix."""
+    def _learned_first_quote(
+        self, evidence: WindowEvidence, question: str
+    ) -> tuple[list[QuoteCandidate], bool | None]:
+        """Windows in answer order (ranker.learned_first_quote), scored by the weighted mix,
+        and with the learned abstention whether the sources answer (None: decide on the
+        first quote's score)."""
         if not evidence.windows:
-            return []
+            return [], None
         weighted = weighted_window_scores(evidence.features, self.config.quotes)
-        ranker = load_model().ranker[self.script_of(question)]
-        order = learned_first_quote(
-            evidence.windows, weighted, ranker.probabilities(evidence.features)
-        )
-        return [
+        model = load_model()
+        script = self.script_of(question)
+        probabilities = model.ranker[script].probabilities(evidence.features)
+        order = learned_first_quote(evidence.windows, weighted, probabilities)
+        ranked = [
             QuoteCandidate(w.doc_id, w.first_position, w.last_position, w.start, w.end, score)
             for w, score in ((evidence.windows[i], float(weighted[i])) for i in order)
         ]
+        if self.config.abstention == "threshold":
+            return ranked, None
+        row = first_quote_abstention_features(
+            evidence.windows,
+            evidence.features,
+            weighted,
+            probabilities,
+            order[0],
+            evidence.missing_share,
+        )
+        abstention = model.first_quote_abstention[script]
+        return ranked, float(abstention.probabilities(row[None, :])[0]) >= abstention.threshold
 
     def _learned_ranking(
         self, evidence: WindowEvidence, question: str

@@ -57,6 +57,7 @@ def answer_config(settings: Settings) -> AnswerConfig:
         translation=translation,
         quote_chunks=settings.quote_chunks,
         ranking=settings.ranking,
+        abstention=settings.abstention,
         abstain_threshold=settings.abstain_threshold,
         abstain_threshold_latin=settings.abstain_threshold_latin,
         max_question_characters=settings.question_characters_read,

@@ -8,7 +8,7 @@ from ipaddress import ip_network
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field, SecretStr, field_validator
+from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from index.answerer import AnswerConfig
@@ -203,6 +203,24 @@ class Settings(BaseSettings):
         "ranker alone, whose scores are probabilities and whose own thresholds decide "
         "abstention (the abstain thresholds below apply to the other two).",
     )
+    abstention: Literal["threshold", "learned"] = Field(
+        default=_ANSWER.abstention,
+        description="When the service says the sources do not answer. threshold: the first "
+        "quote's score is under the script's abstain threshold; learned: a logistic model of "
+        "the ranking over the question's evidence (the first quote's scores, its article's "
+        "lead over the next, the share of the question's terms found), trained on the "
+        "development sets. Not with ranking=weighted.",
+    )
+
+    @model_validator(mode="after")
+    def _abstention_fits_the_ranking(self) -> Settings:
+        if self.abstention == "learned" and self.ranking == "weighted":
+            raise ValueError(
+                "IQTIBAS_ABSTENTION=learned needs a learned ranking: set IQTIBAS_RANKING to "
+                "learned-first-quote (the default) or learned"
+            )
+        return self
+
     abstain_threshold: float = Field(
         default=_ANSWER.abstain_threshold,
         description="Quote score under which the sources are taken not to answer an Arabic "

@@ -16,7 +16,8 @@ def test_settings_from_the_environment_reach_the_answer_config(monkeypatch) -> N
         "IQTIBAS_QUOTE_LEXICAL_WEIGHT": "0.3",
         "IQTIBAS_TRANSLATE_QUERY_WORDS": "false",
         "IQTIBAS_QUOTE_PAIR_MARGIN": "0.02",
-        "IQTIBAS_RANKING": "weighted",
+        "IQTIBAS_RANKING": "learned",
+        "IQTIBAS_ABSTENTION": "learned",
     }.items():
         monkeypatch.setenv(name, value)
     config = answer_config(Settings())
@@ -25,7 +26,7 @@ def test_settings_from_the_environment_reach_the_answer_config(monkeypatch) -> N
     assert config.quotes.lexical_weight == 0.3
     assert config.quotes.pair_margin == 0.02
     assert config.translation is None
-    assert config.ranking == "weighted"
+    assert config.ranking == "learned" and config.abstention == "learned"
 
 
 def test_limit_threads_caps_torch_and_every_blas_pool() -> None:
@@ -51,4 +52,14 @@ def test_an_unknown_ranking_is_refused_with_the_choices(monkeypatch) -> None:  #
 
     monkeypatch.setenv("IQTIBAS_RANKING", "bm25")
     with pytest.raises(pydantic.ValidationError, match="learned-first-quote"):
+        Settings()
+
+
+def test_learned_abstention_with_the_weighted_ranking_is_refused(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import pydantic
+    import pytest
+
+    monkeypatch.setenv("IQTIBAS_RANKING", "weighted")
+    monkeypatch.setenv("IQTIBAS_ABSTENTION", "learned")
+    with pytest.raises(pydantic.ValidationError, match="needs a learned ranking"):
         Settings()

@@ -15,8 +15,11 @@ from index.corpus import Corpus
 from index.quotes import QuoteConfig
 from index.retrieval.evidence import FEATURE_INDEX, FEATURES, Window, weighted_window_scores
 from index.retrieval.ranker import (
+    ARTICLE_MARGIN_ALONE,
+    FIRST_QUOTE_ABSTENTION_FEATURES,
     MODEL_PATH,
     RankerModelError,
+    first_quote_abstention_features,
     learned_first_quote,
     load_model,
     parse_model,
@@ -30,6 +33,17 @@ def test_the_committed_model_fits_this_code() -> None:
     for script in ("latin", "arabic"):
         assert len(model.ranker[script].weights) == len(FEATURES)
         assert 0.0 < model.abstention[script].threshold < 1.0
+        assert len(model.first_quote_abstention[script].weights) == len(
+            FIRST_QUOTE_ABSTENTION_FEATURES
+        )
+        assert 0.0 < model.first_quote_abstention[script].threshold < 1.0
+
+
+def test_a_model_without_the_first_quote_abstention_is_refused() -> None:
+    data = json.loads(MODEL_PATH.read_text(encoding="utf-8"))
+    del data["first_quote_abstention_features"]
+    with pytest.raises(RankerModelError, match="train it again"):
+        parse_model(data)
 
 
 def test_a_model_trained_on_other_features_is_refused() -> None:
@@ -130,3 +144,56 @@ def test_the_default_ranking_abstains_on_the_first_quotes_own_score(
         replace(config, abstain_threshold=first - 1e-3, abstain_threshold_latin=first - 1e-3),
     )
     assert just_below.ask(question, top_k=5).answerable is True
+
+
+def test_first_quote_abstention_features_describe_the_first_quote_and_its_lead() -> None:
+    windows = [_window("a", 0), _window("a", 1), _window("b", 0)]
+    features = np.zeros((3, len(FEATURES)), dtype=np.float32)
+    features[:, FEATURE_INDEX["term_share"]] = [0.2, 0.6, 0.9]
+    features[:, FEATURE_INDEX["window_cosine"]] = [0.7, 0.8, 0.9]
+    features[:, FEATURE_INDEX["chunk_cosine"]] = [0.75, 0.76, 0.77]
+    weighted = np.asarray([0.80, 0.74, 0.70], dtype=np.float32)
+    probabilities = np.asarray([0.1, 0.5, 0.9], dtype=np.float32)
+    row = first_quote_abstention_features(windows, features, weighted, probabilities, 1, 0.25)
+    assert dict(zip(FIRST_QUOTE_ABSTENTION_FEATURES, row.tolist(), strict=True)) == pytest.approx(
+        {
+            "first_score": 0.74,
+            "first_probability": 0.5,
+            "article_margin": 0.10,  # a's best 0.80 against b's 0.70
+            "first_term_share": 0.6,
+            "missing_share": 0.25,
+            "first_window_cosine": 0.8,
+            "first_chunk_cosine": 0.76,
+        }
+    )
+    alone = first_quote_abstention_features(
+        windows[:2], features[:2], weighted[:2], probabilities[:2], 1, 0.0
+    )
+    assert alone[2] == pytest.approx(ARTICLE_MARGIN_ALONE)
+
+
+@pytest.mark.parametrize(("threshold", "answerable"), [(0.0, True), (1.01, False)])
+def test_the_learned_abstention_of_the_default_ranking_decides_by_its_model(
+    small_corpus: Corpus, monkeypatch: pytest.MonkeyPatch, threshold: float, answerable: bool
+) -> None:
+    model = load_model()
+    deciding = {
+        script: replace(linear, threshold=threshold)
+        for script, linear in model.first_quote_abstention.items()
+    }
+    monkeypatch.setattr(
+        "index.answerer.load_model", lambda: replace(model, first_quote_abstention=deciding)
+    )
+    # the threshold rule would decide the other way: the model, not the score, decides
+    config = AnswerConfig(
+        abstention="learned",
+        abstain_threshold=-1.0 if not answerable else 2.0,
+        abstain_threshold_latin=-1.0 if not answerable else 2.0,
+    )
+    answer = Answerer(small_corpus, config).ask("من اقترح وقف إطلاق النار؟")
+    assert answer.quotes and answer.answerable is answerable
+
+
+def test_learned_abstention_needs_a_learned_ranking() -> None:
+    with pytest.raises(ValueError, match="needs a learned ranking"):
+        AnswerConfig(ranking="weighted", abstention="learned")
