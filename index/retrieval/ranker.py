@@ -1,14 +1,19 @@
-"""The learned quote ranker and abstention model: linear weights over evidence features.
+"""The learned quote ranker and its abstention models: linear weights over evidence features.
 
-Both are trained by ``eval/train_ranker.py`` on the development sets only (XQuAD-dev, ARCD
+All are trained by ``eval/train_ranker.py`` on the development sets only (XQuAD-dev, ARCD
 train over the development archive), cross-validated by Wikipedia article, and committed as a
 small JSON file beside this module. Each has one set of weights per question script (Latin or
 Arabic): cross-lingual cosines run lower than Arabic-to-Arabic ones.
 
-Invariants: a window's score is the probability that it quotes the answer,
-sigmoid(w . features + b), so scores compare across questions; the abstention model sees only
-question-level evidence derived from the ranked windows (ABSTENTION_FEATURES) and answers
-when its probability that the sources answer reaches the script's threshold.
+The default ranking uses the ranker for one choice (``learned_first_quote``): the first quote
+inside the article the weighted mix ranks first. The "learned" ranking uses it for every
+window.
+
+Invariants: the ranker's score of a window is the probability that it quotes the answer,
+sigmoid(w . features + b), so scores compare across questions; each abstention model sees
+only question-level evidence derived from the ranked windows (ABSTENTION_FEATURES for the
+learned ranking, FIRST_QUOTE_ABSTENTION_FEATURES for the default one) and answers when its
+probability that the sources answer reaches the script's threshold.
 """
 
 from __future__ import annotations
