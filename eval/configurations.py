@@ -80,8 +80,15 @@ PRESETS.update(
             # the fixed mix alone, every quote its chunk's best window (the default before the
             # learned first quote)
             Configuration("weighted", (("ranking", "weighted"),)),
-            # the default ranking with its learned abstention model instead of the threshold
-            Configuration("learned-abstention", (("abstention", "learned"),)),
+            # the same mix over every window of every candidate chunk, pairs paying the margin
+            Configuration("every-window", (("ranking", "weighted-every-window"),)),
+            # the learned ranker picks the first quote inside the mix's first article
+            Configuration("learned-first-quote", (("ranking", "learned-first-quote"),)),
+            # ... with its learned abstention model instead of the threshold
+            Configuration(
+                "learned-abstention",
+                (("ranking", "learned-first-quote"), ("abstention", "learned")),
+            ),
             # every candidate chunk is quoted: the per-question min-max fused order no longer
             # decides which chunks' sentences are scored
             Configuration("all-candidates", (("quote_chunks", LEARNED_QUOTE_CHUNKS),)),

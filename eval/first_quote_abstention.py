@@ -1,4 +1,4 @@
-"""The abstention model of the default ranking (learned first quote): its training rows,
+"""The abstention model of the learned-first-quote ranking: its training rows,
 its cross-validation and its fit, for ``eval/train_ranker.py``.
 
 A question's row is ranker.FIRST_QUOTE_ABSTENTION_FEATURES of the window the service would

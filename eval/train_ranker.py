@@ -478,9 +478,12 @@ def render_report(model: dict[str, object], table: list[str]) -> str:
             "abstention F1 over the pooled out-of-fold predictions of the script.",
             "- `weighted` is the service's fixed mix (0.45 window cosine + 0.5 chunk cosine + 0.05 "
             "term share, pairs by a 0.005 margin) over the same windows, with its calibrated score "
-            "thresholds: the baseline on exactly the same candidates.",
-            "- `learned first quote` is the service's default ranking (index/retrieval/ranker.py, "
-            "learned_first_quote): the weighted mix ranks articles and quotes, and the learned "
+            "thresholds: the baseline on exactly the same candidates. Every window is scored, a "
+            "pair paying the margin: the `weighted-every-window` ranking (the service's default "
+            "scores each chunk's best window, a pair without the margin).",
+            "- `learned first quote` is the `learned-first-quote` ranking (index/retrieval/"
+            "ranker.py, learned_first_quote): the weighted mix ranks articles and quotes, and the "
+            "learned "
             "ranker (out of fold here) chooses the first quote inside the first article. It "
             "abstains on that quote's weighted score with the same thresholds, or by its own "
             "logistic model over the first quote's evidence "

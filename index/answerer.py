@@ -36,6 +36,9 @@ from index.retrieval.ranker import (
     load_model,
 )
 
+Ranking = Literal["weighted", "weighted-every-window", "learned-first-quote", "learned"]
+Abstention = Literal["threshold", "learned"]
+
 
 @dataclass(frozen=True)
 class AnswerConfig:
@@ -51,24 +54,25 @@ class AnswerConfig:
     abstain_threshold: float = 0.812
     abstain_threshold_latin: float = 0.745
     # how quotes are ranked: "weighted", the fixed mix of QuoteConfig's weights over each
-    # chunk's best window; "learned-first-quote", the same mix over every window, except
-    # that the learned ranker chooses the first quote inside the mix's first article
-    # (retrieval/ranker.py, learned_first_quote; scores stay on the weighted scale);
-    # "learned", every window of every candidate scored by the learned ranker, its
-    # probability of quoting the answer
-    ranking: Literal["weighted", "learned-first-quote", "learned"] = "learned-first-quote"
+    # chunk's best window; "weighted-every-window", the same mix over every window of every
+    # candidate chunk, a pair paying the pair margin in its score; "learned-first-quote", as
+    # the last except that the learned ranker chooses the first quote inside the mix's first
+    # article (retrieval/ranker.py, learned_first_quote; scores stay on the weighted scale);
+    # "learned", every window scored by the learned ranker, its probability of quoting the
+    # answer. The two new ones are options: eval/reports/archive-learned-first-quote/ says why
+    ranking: Ranking = "weighted"
     # when to abstain: "threshold", the first quote's score under the script's threshold
     # (above for the weighted rankings; chosen with the learned ranker for its
     # probabilities); "learned", the learned abstention model of the ranking over the
     # question's evidence (retrieval/ranker.py; not for the "weighted" ranking)
-    abstention: Literal["threshold", "learned"] = "threshold"
+    abstention: Abstention = "threshold"
     # a question is read up to this many characters (XQuAD's longest has 156): the model pass
     # and the terms grow with the question, so a long one would cost seconds; the rest is
     # ignored, and the answer says so
     max_question_characters: int = 300
 
     def __post_init__(self) -> None:
-        if self.abstention == "learned" and self.ranking == "weighted":
+        if self.abstention == "learned" and self.ranking.startswith("weighted"):
             raise ValueError(
                 "abstention='learned' needs a learned ranking (learned-first-quote or learned)"
             )
@@ -151,8 +155,10 @@ class Answerer:
                 evidence = self._evidence(view, chunks, articles, query)
                 if self.config.ranking == "learned":
                     ranked, learned_answer = self._learned_ranking(evidence, question)
-                else:
+                elif self.config.ranking == "learned-first-quote":
                     ranked, learned_answer = self._learned_first_quote(evidence, question)
+                else:
+                    ranked = self._every_window(evidence)
             quotes = [
                 self._quote(view, articles[candidate.doc_id], candidate)
                 for candidate in _best_distinct(ranked, top_k)
@@ -199,6 +205,17 @@ class Answerer:
         return collect_windows(
             chunks, sentences_of, texts, query.vector, query.terms, self.config.quotes
         )
+
+    def _every_window(self, evidence: WindowEvidence) -> list[QuoteCandidate]:
+        """Every window by the weighted mix, a pair paying the pair margin in its score."""
+        weighted = weighted_window_scores(evidence.features, self.config.quotes)
+        return [
+            QuoteCandidate(w.doc_id, w.first_position, w.last_position, w.start, w.end, score)
+            for w, score in (
+                (evidence.windows[i], float(weighted[i]))
+                for i in np.argsort(-weighted, kind="stable").tolist()
+            )
+        ]
 
     def _learned_first_quote(
         self, evidence: WindowEvidence, question: str

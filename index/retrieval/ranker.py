@@ -5,14 +5,14 @@ train over the development archive), cross-validated by Wikipedia article, and c
 small JSON file beside this module. Each has one set of weights per question script (Latin or
 Arabic): cross-lingual cosines run lower than Arabic-to-Arabic ones.
 
-The default ranking uses the ranker for one choice (``learned_first_quote``): the first quote
-inside the article the weighted mix ranks first. The "learned" ranking uses it for every
-window.
+Two optional rankings use the ranker: "learned-first-quote" for one choice
+(``learned_first_quote``: the first quote inside the article the weighted mix ranks first),
+"learned" for every window. The service's default is the weighted mix alone.
 
 Invariants: the ranker's score of a window is the probability that it quotes the answer,
 sigmoid(w . features + b), so scores compare across questions; each abstention model sees
 only question-level evidence derived from the ranked windows (ABSTENTION_FEATURES for the
-learned ranking, FIRST_QUOTE_ABSTENTION_FEATURES for the default one) and answers when its
+learned ranking, FIRST_QUOTE_ABSTENTION_FEATURES for the learned first quote) and answers when its
 probability that the sources answer reaches the script's threshold.
 """
 
@@ -48,7 +48,7 @@ ABSTENTION_FEATURES = (
 )
 
 
-# What the abstention model of the default ranking (learned_first_quote) sees: the first
+# What the abstention model of the learned-first-quote ranking sees: the first
 # quote's evidence on both scales, its article's lead, and how much of the question was found
 FIRST_QUOTE_ABSTENTION_FEATURES = (
     # the first quote's weighted score (what the score threshold compares)

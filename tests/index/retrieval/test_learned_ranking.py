@@ -1,6 +1,6 @@
 """The learned ranking: every quote an exact span, probabilities that order the quotes, a
-model file that must fit the features this code computes, and the default ranking that lets
-it choose the first quote inside the weighted mix's first article."""
+model file that must fit the features this code computes, the ranking that lets it choose
+the first quote inside the weighted mix's first article, and every window by the mix."""
 
 from __future__ import annotations
 
@@ -119,11 +119,28 @@ def test_weighted_window_scores_are_best_windows_scores_with_the_pair_margin() -
 
 
 @pytest.mark.parametrize("question", ["من اقترح وقف إطلاق النار؟", "Who proposed a ceasefire?"])
-def test_the_default_ranking_abstains_on_the_first_quotes_own_score(
+def test_every_window_ranking_orders_exact_spans_by_score(
     small_corpus: Corpus, question: str
 ) -> None:
-    config = AnswerConfig()
-    assert config.ranking == "learned-first-quote"
+    config = AnswerConfig(ranking="weighted-every-window")
+    answer = Answerer(small_corpus, config).ask(question, top_k=5)
+    assert answer.quotes and answer.ranked_doc_ids[0] == answer.quotes[0].doc_id
+    scores = [quote.score for quote in answer.quotes]
+    assert scores == sorted(scores, reverse=True)
+    for quote in answer.quotes:
+        article = small_corpus.get(quote.doc_id)
+        assert article is not None and article.text[quote.start : quote.end] == quote.text
+    # the first quote is the best window under the mix, a pair paying its margin
+    evidence = Answerer(small_corpus, config).evidence(question)
+    best = float(weighted_window_scores(evidence.features, config.quotes).max())
+    assert scores[0] == pytest.approx(best, abs=1e-4)
+
+
+@pytest.mark.parametrize("question", ["من اقترح وقف إطلاق النار؟", "Who proposed a ceasefire?"])
+def test_the_learned_first_quote_ranking_abstains_on_the_first_quotes_own_score(
+    small_corpus: Corpus, question: str
+) -> None:
+    config = AnswerConfig(ranking="learned-first-quote")
     answerer = Answerer(small_corpus, config)
     answer = answerer.ask(question, top_k=5)
     assert answer.quotes and answer.ranked_doc_ids[0] == answer.quotes[0].doc_id
@@ -186,6 +203,7 @@ def test_the_learned_abstention_of_the_default_ranking_decides_by_its_model(
     )
     # the threshold rule would decide the other way: the model, not the score, decides
     config = AnswerConfig(
+        ranking="learned-first-quote",
         abstention="learned",
         abstain_threshold=-1.0 if not answerable else 2.0,
         abstain_threshold_latin=-1.0 if not answerable else 2.0,
