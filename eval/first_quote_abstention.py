@@ -16,7 +16,7 @@ from typing import Protocol
 import numpy as np
 import numpy.typing as npt
 
-from eval.linear_fit import Fitted, FloatArray, fit_logistic, sigmoid
+from eval.linear_fit import Fitted, FloatArray, fit_logistic, logistic_out_of_fold
 from index.retrieval.evidence import Window
 from index.retrieval.ranker import first_quote_abstention_features, learned_first_quote
 
@@ -62,21 +62,8 @@ def cross_validated_answer_probabilities(
         first_quote_row(q, w, p)
         for q, w, p in zip(questions, weighted, out_of_fold_probabilities, strict=True)
     ]
-    result = np.zeros(len(questions))
-    for fold in range(folds):
-        train = [
-            (row, bool(answerable[i]))
-            for i, (q, row) in enumerate(zip(questions, rows, strict=True))
-            if q.fold != fold and row is not None
-        ]
-        model = fit_logistic(
-            np.vstack([row for row, _ in train]), np.asarray([label for _, label in train])
-        )
-        for i, q in enumerate(questions):
-            row = rows[i]
-            if q.fold == fold and row is not None:
-                result[i] = float(sigmoid(model.logits(row[None, :]))[0])
-    return result
+    labels = [bool(label) for label in answerable]
+    return logistic_out_of_fold(rows, labels, [q.fold for q in questions], folds)
 
 
 def fit_first_quote_abstention(

@@ -8,7 +8,7 @@ are small (tens of features, a few hundred thousand rows) and convex.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -104,6 +104,30 @@ def fit_logistic(
     theta = _adam(gradient, design.shape[1], steps, rate)
     w = theta[:-1] / scale
     return Fitted(w, float(theta[-1] - w @ mean))
+
+
+def logistic_out_of_fold(
+    rows: Sequence[FloatArray | None],
+    labels: Sequence[bool],
+    folds_of: Sequence[int],
+    folds: int,
+) -> FloatArray:
+    """Each row's probability under a logistic regression fitted on the other folds' rows;
+    0 where the row is None (a question with no evidence)."""
+    result = np.zeros(len(rows))
+    for fold in range(folds):
+        train = [
+            (row, label)
+            for row, label, row_fold in zip(rows, labels, folds_of, strict=True)
+            if row_fold != fold and row is not None
+        ]
+        model = fit_logistic(
+            np.vstack([row for row, _ in train]), np.asarray([label for _, label in train])
+        )
+        for i, (row, row_fold) in enumerate(zip(rows, folds_of, strict=True)):
+            if row_fold == fold and row is not None:
+                result[i] = float(sigmoid(model.logits(row[None, :]))[0])
+    return result
 
 
 def sigmoid(values: FloatArray) -> FloatArray:

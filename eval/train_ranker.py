@@ -46,7 +46,14 @@ from eval.first_quote_abstention import (
     fit_first_quote_abstention,
 )
 from eval.joined import joined_development_sets
-from eval.linear_fit import Fitted, FloatArray, fit_logistic, fit_softmax_ranker, sigmoid
+from eval.linear_fit import (
+    Fitted,
+    FloatArray,
+    fit_logistic,
+    fit_softmax_ranker,
+    logistic_out_of_fold,
+    sigmoid,
+)
 from eval.matching import quote_hits
 from eval.metrics import binary_scores
 from eval.questions import EvalDataset, EvalQuestion
@@ -287,23 +294,10 @@ def cross_validate(
             if q.fold == fold:
                 probabilities[i] = sigmoid(ranker.logits(q.features))
                 rows[i] = question_row(q, ranker) if q.windows else None
-    answer_probability = [0.0] * len(questions)
-    for fold in range(FOLDS):
-        train_rows = [
-            r for q, r in zip(questions, rows, strict=True) if q.fold != fold and r is not None
-        ]
-        train_labels = np.asarray(
-            [
-                q.question.answerable
-                for q, r in zip(questions, rows, strict=True)
-                if q.fold != fold and r is not None
-            ]
-        )
-        model = fit_logistic(np.vstack(train_rows), train_labels)
-        for i, (q, r) in enumerate(zip(questions, rows, strict=True)):
-            if q.fold == fold and r is not None:
-                answer_probability[i] = float(sigmoid(model.logits(r[None, :]))[0])
-    return probabilities, answer_probability
+    answer_probability = logistic_out_of_fold(
+        rows, [q.question.answerable for q in questions], [q.fold for q in questions], FOLDS
+    )
+    return probabilities, answer_probability.tolist()
 
 
 def run(
@@ -369,13 +363,15 @@ def run(
         "| set | questions | ranking | abstention | R@1 | hit@1 | hit@3 | abstention F1 |",
         "|---|---:|---|---|---:|---:|---:|---:|",
     ]
+
+    def score_threshold(script: str) -> float:
+        return base.abstain_threshold_latin if script == "latin" else base.abstain_threshold
+
     for dataset in sorted({q.dataset for q in questions}):
         subset = [q for q in questions if q.dataset == dataset]
         weighted = [weighted_scores(q.features, base) for q in subset]
         fixed = [
-            not len(scores)
-            or float(scores.max())
-            < (base.abstain_threshold_latin if q.script == "latin" else base.abstain_threshold)
+            not len(scores) or float(scores.max()) < score_threshold(q.script)
             for q, scores in zip(subset, weighted, strict=True)
         ]
         learned = [window_probability[id(q)] for q in subset]
@@ -384,9 +380,7 @@ def run(
         ]
         # the first quote's own weighted score under the script's threshold, as the service
         first_abstains = [
-            not len(w)
-            or float(w[int(np.argmax(order))])
-            < (base.abstain_threshold_latin if q.script == "latin" else base.abstain_threshold)
+            not len(w) or float(w[int(np.argmax(order))]) < score_threshold(q.script)
             for q, w, order in zip(subset, weighted, first_learned, strict=True)
         ]
         for label, abstention, scores, abstains in (

