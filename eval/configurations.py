@@ -77,11 +77,13 @@ PRESETS.update(
     {
         preset.name: preset
         for preset in (
-            # the fixed mix alone, every quote its chunk's best window (the default before the
-            # learned first quote)
+            # the fixed mix alone, every quote its chunk's best window (the default until the
+            # every-window article)
             Configuration("weighted", (("ranking", "weighted"),)),
             # the same mix over every window of every candidate chunk, pairs paying the margin
             Configuration("every-window", (("ranking", "weighted-every-window"),)),
+            # the article that ranking puts first, quoted first by the weighted ranking's choice
+            Configuration("every-window-article", (("ranking", "weighted-every-window-article"),)),
             # the learned ranker picks the first quote inside the mix's first article
             Configuration("learned-first-quote", (("ranking", "learned-first-quote"),)),
             # ... with its learned abstention model instead of the threshold

@@ -37,7 +37,13 @@ from index.retrieval.ranker import (
     load_model,
 )
 
-Ranking = Literal["weighted", "weighted-every-window", "learned-first-quote", "learned"]
+Ranking = Literal[
+    "weighted",
+    "weighted-every-window",
+    "weighted-every-window-article",
+    "learned-first-quote",
+    "learned",
+]
 Abstention = Literal["threshold", "learned"]
 
 
@@ -62,12 +68,15 @@ class AnswerConfig:
     abstain_threshold_latin: float = 0.745
     # how quotes are ranked: "weighted", the fixed mix of QuoteConfig's weights over each
     # chunk's best window; "weighted-every-window", the same mix over every window of every
-    # candidate chunk, a pair paying the pair margin in its score; "learned-first-quote", as
-    # the last except that the learned ranker chooses the first quote inside the mix's first
-    # article (retrieval/ranker.py, learned_first_quote; scores stay on the weighted scale);
+    # candidate chunk, a pair paying the pair margin in its score;
+    # "weighted-every-window-article" (the default), "weighted" except that the first quote is
+    # the best quote of the article that leads when pairs pay the margin, the article the
+    # every-window ranking puts first; "learned-first-quote", as the every-window ranking
+    # except that the learned ranker chooses the first quote inside the mix's first article
+    # (retrieval/ranker.py, learned_first_quote; scores stay on the weighted scale);
     # "learned", every window scored by the learned ranker, its probability of quoting the
-    # answer. The two new ones are options: eval/reports/archive-learned-first-quote/ says why
-    ranking: Ranking = "weighted"
+    # answer. Why each is or is not the default: eval/reports/archive-every-window-article/
+    ranking: Ranking = "weighted-every-window-article"
     # when to abstain: "threshold", the first quote's score under the script's threshold
     # (above for the weighted rankings; chosen with the learned ranker for its
     # probabilities); "learned", the learned abstention model of the ranking over the
@@ -155,9 +164,13 @@ class Answerer:
         learned_answer: bool | None = None
         with self.corpus.read(article_filter) as view:
             query, chunks, articles = self._retrieve(view, encoded, translation)
-            if self.config.ranking == "weighted":
+            if self.config.ranking.startswith("weighted") and self.config.ranking != (
+                "weighted-every-window"
+            ):
                 candidates = self._quote_candidates(view, chunks, articles, query)
                 ranked = sorted(candidates, key=lambda c: c.score, reverse=True)
+                if self.config.ranking == "weighted-every-window-article":
+                    ranked = _article_first(ranked, self.config.quotes.pair_margin)
             else:
                 evidence = self._evidence(view, chunks, articles, query)
                 if self.config.ranking == "learned":
@@ -353,6 +366,22 @@ def _candidates(evidence: WindowEvidence, order: list[int], scores: Matrix) -> l
             )
         )
     return candidates
+
+
+def _article_first(ranked: list[QuoteCandidate], pair_margin: float) -> list[QuoteCandidate]:
+    """``ranked`` (each chunk's best window, best first) with the best quote of the article
+    that leads when a pair pays ``pair_margin`` in its score moved to the front. That article
+    is the one the mix over every window ranks first: a chunk's best window under that mix is
+    its best single sentence or pair with the pair less the margin, what ``best_window``
+    compares. Scores stay unchanged: the first quote keeps the thresholds' scale."""
+    if not ranked:
+        return ranked
+    leader = max(
+        ranked,
+        key=lambda c: c.score - (pair_margin if c.last_position > c.first_position else 0.0),
+    )
+    first = next(c for c in ranked if c.doc_id == leader.doc_id)
+    return [first, *(c for c in ranked if c is not first)]
 
 
 def _best_distinct(ranked: list[QuoteCandidate], top_k: int) -> list[QuoteCandidate]:

@@ -197,7 +197,10 @@ class Settings(BaseSettings):
         default=_ANSWER.ranking,
         description="How quotes are ranked. weighted: a fixed mix of cosines and term share "
         "scores each candidate chunk's best window; weighted-every-window: the same mix over "
-        "every window, a pair paying the pair margin; learned-first-quote: as the last, but "
+        "every window, a pair paying the pair margin; weighted-every-window-article (the "
+        "default): weighted, except that the first quote comes from the article that the "
+        "last ranking puts first; "
+        "learned-first-quote: as weighted-every-window, but "
         "the learned ranker (trained on the development sets, "
         "index/retrieval/ranker_model.json) chooses the first quote inside the best article; "
         "learned: the learned ranker alone, whose scores are probabilities and whose own "

@@ -1,6 +1,7 @@
 """The learned ranking: every quote an exact span, probabilities that order the quotes, a
 model file that must fit the features this code computes, the ranking that lets it choose
-the first quote inside the weighted mix's first article, and every window by the mix."""
+the first quote inside the weighted mix's first article, every window by the mix, and the
+weighted ranking's first quote taken from the article the mix over every window ranks first."""
 
 from __future__ import annotations
 
@@ -10,9 +11,9 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from index.answerer import AnswerConfig, Answerer
+from index.answerer import AnswerConfig, Answerer, _article_first
 from index.corpus import Corpus
-from index.quotes import QuoteConfig
+from index.quotes import QuoteCandidate, QuoteConfig
 from index.retrieval.evidence import FEATURE_INDEX, FEATURES, Window, weighted_window_scores
 from index.retrieval.ranker import (
     ARTICLE_MARGIN_ALONE,
@@ -134,6 +135,53 @@ def test_every_window_ranking_orders_exact_spans_by_score(
     evidence = Answerer(small_corpus, config).evidence(question)
     best = float(weighted_window_scores(evidence.features, config.quotes).max())
     assert scores[0] == pytest.approx(best, abs=1e-4)
+
+
+def test_article_first_leads_with_the_article_that_wins_when_pairs_pay_the_margin() -> None:
+    margin = 0.01
+    ranked = [
+        QuoteCandidate("a", 0, 1, 0, 20, 0.905),  # a pair: 0.895 once it pays the margin
+        QuoteCandidate("b", 2, 3, 30, 50, 0.902),  # a pair: 0.892
+        QuoteCandidate("c", 0, 0, 0, 10, 0.9),  # a single sentence: leads at 0.9
+        QuoteCandidate("c", 4, 5, 60, 80, 0.85),
+    ]
+    assert _article_first(ranked, margin) == [ranked[2], ranked[0], ranked[1], ranked[3]]
+    # without a margin the order stands, as it does when the best quote is a single sentence
+    assert _article_first(ranked, 0.0) == ranked
+    assert _article_first(ranked[2:], margin) == ranked[2:]
+    assert _article_first([], margin) == []
+
+
+def test_article_first_quotes_the_articles_best_window_even_when_it_is_a_pair() -> None:
+    ranked = [
+        QuoteCandidate("a", 0, 1, 0, 20, 0.905),
+        QuoteCandidate("b", 0, 0, 0, 10, 0.9),
+        QuoteCandidate("a", 3, 3, 40, 50, 0.8999),  # leads article a once pairs pay 0.01
+    ]
+    # "b" leads at 0.9 against "a"'s 0.8999 and 0.895: its quote comes first, the rest keep
+    # their order
+    assert _article_first(ranked, 0.01) == [ranked[1], ranked[0], ranked[2]]
+    ranked[2] = QuoteCandidate("a", 3, 3, 40, 50, 0.901)
+    # now "a" leads, through its single sentence, and is quoted by its best window, the pair
+    assert _article_first(ranked, 0.01) == ranked
+
+
+@pytest.mark.parametrize("question", ["من اقترح وقف إطلاق النار؟", "Who proposed a ceasefire?"])
+def test_every_window_article_ranking_leads_with_the_every_window_rankings_article(
+    small_corpus: Corpus, question: str
+) -> None:
+    weighted = Answerer(small_corpus, AnswerConfig(ranking="weighted")).ask(question, top_k=50)
+    every_window = Answerer(small_corpus, AnswerConfig(ranking="weighted-every-window")).ask(
+        question, top_k=1
+    )
+    answerer = Answerer(small_corpus, AnswerConfig())  # the default ranking
+    answer = answerer.ask(question, top_k=50)
+    article = every_window.quotes[0].doc_id
+    expected_first = next(quote for quote in weighted.quotes if quote.doc_id == article)
+    assert answer.quotes[0] == expected_first
+    assert answer.quotes[1:] == [quote for quote in weighted.quotes if quote != expected_first]
+    # the first quote keeps its weighted score, the scale the threshold was calibrated on
+    assert answer.answerable == (expected_first.score >= answerer.threshold_for(question))
 
 
 @pytest.mark.parametrize("question", ["من اقترح وقف إطلاق النار؟", "Who proposed a ceasefire?"])
