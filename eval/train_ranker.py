@@ -88,7 +88,12 @@ class QuestionEvidence:
 
     @property
     def fold(self) -> int:
-        return int(hashlib.sha256(self.group.encode()).hexdigest(), 16) % FOLDS
+        return fold_of_group(self.group)
+
+
+def fold_of_group(group: str) -> int:
+    """The cross-validation fold of a Wikipedia article (``article_group``)."""
+    return int(hashlib.sha256(group.encode()).hexdigest(), 16) % FOLDS
 
 
 def article_group(doc_id: str) -> str:

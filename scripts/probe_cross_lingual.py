@@ -28,7 +28,6 @@ The seed gold set is not read: these are development-set probes.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import re
 import sqlite3
@@ -47,10 +46,11 @@ from eval.datasets import ARCHIVE, DEVELOPMENT_DATASETS, default_data_dir, load_
 from eval.in_process import InProcessBackend
 from eval.questions import EvalDataset
 from eval.squad import HOLDBACK_FRACTION
-from eval.train_ranker import FOLDS, QuestionEvidence, article_group, collect
+from eval.train_ranker import FOLDS, QuestionEvidence, article_group, collect, fold_of_group
 from index import answerer as answerer_module
 from index.answerer import Answerer
 from index.retrieval.evidence import weighted_window_scores
+from index.store_reader import from_blob
 from service.bootstrap import answer_config, configured_embedder, corpus_config, limit_threads
 from service.settings import Settings
 
@@ -90,7 +90,7 @@ def read_archive(store: Path) -> Archive:
     rows = connection.execute(
         "SELECT article, first_sentence, last_sentence, start, end, vector FROM chunks ORDER BY id"
     ).fetchall()
-    vectors = np.stack([np.frombuffer(r[5], dtype=np.float16).astype(np.float32) for r in rows])
+    vectors = np.stack([from_blob(r[5]) for r in rows])
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
     sentences = {
         (articles[a][0], position): articles[a][1][start:end]
@@ -110,10 +110,6 @@ def read_archive(store: Path) -> Archive:
         [articles[r[0]][1][r[3] : r[4]] for r in rows],
         sentences,
     )
-
-
-def fold_of(doc_id: str) -> int:
-    return int(hashlib.sha256(article_group(doc_id).encode()).hexdigest(), 16) % FOLDS
 
 
 def recall_at_1(scores: np.ndarray, gold: np.ndarray) -> float:
@@ -342,7 +338,7 @@ def probe_query_tuning(
     questions = [q for q in english.questions if q.doc_id in number]
     texts = [f"query: {q.question}" for q in questions]
     gold = torch.tensor([number[q.doc_id] for q in questions])
-    folds = np.asarray([fold_of(q.doc_id) for q in questions])
+    folds = np.asarray([fold_of_group(article_group(q.doc_id)) for q in questions])
     base = article_scores(encode_all(SentenceTransformer(str(folder), device="cpu"), texts))
     tuned_right = 0
     for fold in range(FOLDS):
