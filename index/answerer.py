@@ -14,7 +14,14 @@ from index.embedding.embedder import Matrix
 from index.errors import InputError
 from index.filters import ArticleFilter
 from index.lexicon import TranslationConfig
-from index.quotes import QuoteCandidate, QuoteConfig, SentenceEvidence, best_window, overlaps
+from index.quotes import (
+    ChunkQuote,
+    QuoteCandidate,
+    QuoteConfig,
+    SentenceEvidence,
+    best_window,
+    overlaps,
+)
 from index.read_view import ReadView
 from index.retrieval.candidates import (
     ChunkCandidate,
@@ -70,12 +77,14 @@ class AnswerConfig:
     # chunk's best window; "weighted-every-window", the same mix over every window of every
     # candidate chunk, a pair paying the pair margin in its score;
     # "weighted-every-window-article" (the default), "weighted" except that the first quote is
-    # the best quote of the article that leads when pairs pay the margin, the article the
-    # every-window ranking puts first; "learned-first-quote", as the every-window ranking
-    # except that the learned ranker chooses the first quote inside the mix's first article
+    # the best quote of the article that leads when pairs pay the article pair margin, the
+    # article the every-window ranking puts first with that margin; "learned-first-quote", as
+    # the every-window ranking except that the learned ranker chooses the first quote inside
+    # the mix's first article
     # (retrieval/ranker.py, learned_first_quote; scores stay on the weighted scale);
     # "learned", every window scored by the learned ranker, its probability of quoting the
     # answer. Why each is or is not the default: eval/reports/archive-every-window-article/
+    # and, for the article pair margin, eval/reports/archive-article-margin/
     ranking: Ranking = "weighted-every-window-article"
     # when to abstain: "threshold", the first quote's score under the script's threshold
     # (above for the weighted rankings; chosen with the learned ranker for its
@@ -165,10 +174,12 @@ class Answerer:
         with self.corpus.read(article_filter) as view:
             query, chunks, articles = self._retrieve(view, encoded, translation)
             if self.config.ranking in ("weighted", "weighted-every-window-article"):
-                candidates = self._quote_candidates(view, chunks, articles, query)
-                ranked = sorted(candidates, key=lambda c: c.score, reverse=True)
+                chunk_quotes = self._quote_candidates(view, chunks, articles, query)
+                ranked = sorted(
+                    (quote.window for quote in chunk_quotes), key=lambda c: c.score, reverse=True
+                )
                 if self.config.ranking == "weighted-every-window-article":
-                    ranked = _article_first(ranked, self.config.quotes.pair_margin)
+                    ranked = _article_first(ranked, _leading_article(chunk_quotes))
             else:
                 evidence = self._evidence(view, chunks, articles, query)
                 if self.config.ranking == "learned":
@@ -309,7 +320,7 @@ class Answerer:
         chunks: list[ChunkCandidate],
         articles: dict[str, Article],
         query: AnalyzedQuery,
-    ) -> list[QuoteCandidate]:
+    ) -> list[ChunkQuote]:
         sentences_of = view.sentences_of_chunks([candidate.chunk for candidate in chunks])
         candidates = []
         for candidate in chunks:
@@ -366,20 +377,20 @@ def _candidates(evidence: WindowEvidence, order: list[int], scores: Matrix) -> l
     return candidates
 
 
-def _article_first(ranked: list[QuoteCandidate], pair_margin: float) -> list[QuoteCandidate]:
-    """``ranked`` (each chunk's best window, best first) with the best quote of the article
-    that leads when a pair pays ``pair_margin`` in its score moved to the front. That is how
-    the mix over every window compares windows, so the article is almost always the one that
-    ranking puts first (on the development archive's XQuAD English questions 2 first articles
-    of 632 differ, none on the other sets). Scores stay unchanged: the first quote keeps the
-    thresholds' scale."""
-    if not ranked:
+def _leading_article(chunk_quotes: list[ChunkQuote]) -> str | None:
+    """The article of the best window when a pair pays the article margin: the article the
+    mix over every window (``weighted-every-window``) puts first, with that margin."""
+    if not chunk_quotes:
+        return None
+    return max(chunk_quotes, key=lambda quote: quote.article_score).window.doc_id
+
+
+def _article_first(ranked: list[QuoteCandidate], article: str | None) -> list[QuoteCandidate]:
+    """``ranked`` (each chunk's best window, best first) with the best quote of ``article``
+    moved to the front. Scores stay unchanged: the first quote keeps the thresholds' scale."""
+    first = next((c for c in ranked if c.doc_id == article), None)
+    if first is None:
         return ranked
-    leader = max(
-        ranked,
-        key=lambda c: c.score - (pair_margin if c.last_position > c.first_position else 0.0),
-    )
-    first = next(c for c in ranked if c.doc_id == leader.doc_id)
     return [first, *(c for c in ranked if c is not first)]
 
 

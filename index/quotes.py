@@ -25,6 +25,10 @@ class QuoteConfig:
     lexical_weight: float = 0.05
     # a two-sentence quote must beat the best single sentence by this much: short quotes win
     pair_margin: float = 0.005
+    # what a pair pays when it stands for its article in the choice of the first quote's
+    # article (weighted-every-window-article); chosen by five-fold cross-validation by
+    # article on the development archive (eval/reports/archive-article-margin/)
+    article_pair_margin: float = 0.01
     max_quote_characters: int = 600
     # headings and questions ("ماذا جرى خلال المكالمة؟") resemble questions but answer nothing
     min_quote_words: int = 4
@@ -45,6 +49,15 @@ class QuoteCandidate:
     start: int
     end: int
     score: float
+
+
+@dataclass(frozen=True, slots=True)
+class ChunkQuote:
+    """A chunk's best window, and the evidence the chunk gives for its article: the best
+    score among its quotable windows when a pair pays ``article_pair_margin``."""
+
+    window: QuoteCandidate
+    article_score: float
 
 
 def is_quotable(text: str, config: QuoteConfig) -> bool:
@@ -77,7 +90,7 @@ def best_window(
     query_terms: Sequence[QueryTerm],
     chunk_similarity: float,
     config: QuoteConfig,
-) -> QuoteCandidate | None:
+) -> ChunkQuote | None:
     """The best single sentence or adjacent pair of ``sentences`` (one chunk, in order);
     a window starts and ends on a quotable sentence."""
     if not sentences:
@@ -116,6 +129,7 @@ def best_window(
     if not singles:
         return None
     best = max(singles, key=lambda candidate: candidate.score)
+    article_score = best.score
     for first in range(len(sentences) - 1):
         if not (quotable[first] and quotable[first + 1]):
             continue
@@ -125,9 +139,10 @@ def best_window(
         ):
             continue
         pair = score(first, first + 1)
+        article_score = max(article_score, pair.score - config.article_pair_margin)
         if pair.score > best.score + config.pair_margin:
             best = pair
-    return best
+    return ChunkQuote(best, article_score)
 
 
 def overlaps(first: QuoteCandidate, second: QuoteCandidate) -> bool:

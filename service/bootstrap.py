@@ -53,6 +53,7 @@ def answer_config(settings: Settings) -> AnswerConfig:
             chunk_weight=settings.quote_chunk_weight,
             lexical_weight=settings.quote_lexical_weight,
             pair_margin=settings.quote_pair_margin,
+            article_pair_margin=settings.quote_article_pair_margin,
         ),
         translation=translation,
         quote_chunks=settings.quote_chunks,

@@ -167,6 +167,12 @@ class Settings(BaseSettings):
     quote_chunk_weight: float = Field(default=_ANSWER.quotes.chunk_weight, ge=0, le=1)
     quote_lexical_weight: float = Field(default=_ANSWER.quotes.lexical_weight, ge=0, le=1)
     quote_pair_margin: float = Field(default=_ANSWER.quotes.pair_margin, ge=0)
+    quote_article_pair_margin: float = Field(
+        default=_ANSWER.quotes.article_pair_margin,
+        ge=0,
+        description="What a two-sentence quote pays when it stands for its article in the "
+        "choice of the first quote's article (ranking weighted-every-window-article).",
+    )
     translate_query_words: bool = Field(
         default=True, description="Match English question words to Arabic corpus terms."
     )
@@ -199,7 +205,7 @@ class Settings(BaseSettings):
         "scores each candidate chunk's best window; weighted-every-window: the same mix over "
         "every window, a pair paying the pair margin; weighted-every-window-article (the "
         "default): weighted, except that the first quote comes from the article that the "
-        "last ranking puts first; "
+        "last ranking puts first when a pair pays the article pair margin; "
         "learned-first-quote: as weighted-every-window, but "
         "the learned ranker (trained on the development sets, "
         "index/retrieval/ranker_model.json) chooses the first quote inside the best article; "

@@ -16,6 +16,7 @@ def test_settings_from_the_environment_reach_the_answer_config(monkeypatch) -> N
         "IQTIBAS_QUOTE_LEXICAL_WEIGHT": "0.3",
         "IQTIBAS_TRANSLATE_QUERY_WORDS": "false",
         "IQTIBAS_QUOTE_PAIR_MARGIN": "0.02",
+        "IQTIBAS_QUOTE_ARTICLE_PAIR_MARGIN": "0.03",
         "IQTIBAS_RANKING": "learned",
         "IQTIBAS_ABSTENTION": "learned",
     }.items():
@@ -25,6 +26,7 @@ def test_settings_from_the_environment_reach_the_answer_config(monkeypatch) -> N
     assert config.retrieval.lexical_chunks == 0
     assert config.quotes.lexical_weight == 0.3
     assert config.quotes.pair_margin == 0.02
+    assert config.quotes.article_pair_margin == 0.03
     assert config.translation is None
     assert config.ranking == "learned" and config.abstention == "learned"
 

@@ -11,9 +11,9 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from index.answerer import AnswerConfig, Answerer, _article_first
+from index.answerer import AnswerConfig, Answerer, _article_first, _leading_article
 from index.corpus import Corpus
-from index.quotes import QuoteCandidate, QuoteConfig
+from index.quotes import ChunkQuote, QuoteCandidate, QuoteConfig
 from index.retrieval.evidence import FEATURE_INDEX, FEATURES, Window, weighted_window_scores
 from index.retrieval.ranker import (
     ARTICLE_MARGIN_ALONE,
@@ -137,33 +137,33 @@ def test_every_window_ranking_orders_exact_spans_by_score(
     assert scores[0] == pytest.approx(best, abs=1e-4)
 
 
-def test_article_first_leads_with_the_article_that_wins_when_pairs_pay_the_margin() -> None:
-    margin = 0.01
-    ranked = [
-        QuoteCandidate("a", 0, 1, 0, 20, 0.905),  # a pair: 0.895 once it pays the margin
-        QuoteCandidate("b", 2, 3, 30, 50, 0.902),  # a pair: 0.892
-        QuoteCandidate("c", 0, 0, 0, 10, 0.9),  # a single sentence: leads at 0.9
-        QuoteCandidate("c", 4, 5, 60, 80, 0.85),
+def test_the_leading_article_is_the_one_with_the_best_article_score() -> None:
+    pair = QuoteCandidate("a", 0, 1, 0, 20, 0.905)  # the best window, a pair
+    chunk_quotes = [
+        ChunkQuote(pair, 0.895),  # the pair once it pays the article margin
+        ChunkQuote(QuoteCandidate("b", 0, 0, 0, 10, 0.9), 0.9),
     ]
-    assert _article_first(ranked, margin) == [ranked[2], ranked[0], ranked[1], ranked[3]]
-    # without a margin the order stands, as it does when the best quote is a single sentence
-    assert _article_first(ranked, 0.0) == ranked
-    assert _article_first(ranked[2:], margin) == ranked[2:]
-    assert _article_first([], margin) == []
+    assert _leading_article(chunk_quotes) == "b"
+    # a chunk's single sentence can keep its article in the lead behind a pair quote
+    chunk_quotes[0] = ChunkQuote(pair, 0.901)
+    assert _leading_article(chunk_quotes) == "a"
+    assert _leading_article([]) is None
 
 
-def test_article_first_quotes_the_articles_best_window_even_when_it_is_a_pair() -> None:
+def test_article_first_moves_the_articles_best_quote_to_the_front() -> None:
     ranked = [
         QuoteCandidate("a", 0, 1, 0, 20, 0.905),
-        QuoteCandidate("b", 0, 0, 0, 10, 0.9),
-        QuoteCandidate("a", 3, 3, 40, 50, 0.8999),  # leads article a once pairs pay 0.01
+        QuoteCandidate("b", 2, 3, 30, 50, 0.902),
+        QuoteCandidate("c", 0, 0, 0, 10, 0.9),
+        QuoteCandidate("c", 4, 5, 60, 80, 0.85),
     ]
-    # "b" leads at 0.9 against "a"'s 0.8999 and 0.895: its quote comes first, the rest keep
-    # their order
-    assert _article_first(ranked, 0.01) == [ranked[1], ranked[0], ranked[2]]
-    ranked[2] = QuoteCandidate("a", 3, 3, 40, 50, 0.901)
-    # now "a" leads, through its single sentence, and is quoted by its best window, the pair
-    assert _article_first(ranked, 0.01) == ranked
+    assert _article_first(ranked, "c") == [ranked[2], ranked[0], ranked[1], ranked[3]]
+    assert _article_first(ranked, "b") == [ranked[1], ranked[0], ranked[2], ranked[3]]
+    assert _article_first(ranked, "a") == ranked
+    # no leading article, or one without a quote: the order stands
+    assert _article_first(ranked, None) == ranked
+    assert _article_first(ranked, "z") == ranked
+    assert _article_first([], None) == []
 
 
 @pytest.mark.parametrize("question", ["من اقترح وقف إطلاق النار؟", "Who proposed a ceasefire?"])
@@ -171,10 +171,14 @@ def test_every_window_article_ranking_leads_with_the_every_window_rankings_artic
     small_corpus: Corpus, question: str
 ) -> None:
     weighted = Answerer(small_corpus, AnswerConfig(ranking="weighted")).ask(question, top_k=50)
-    every_window = Answerer(small_corpus, AnswerConfig(ranking="weighted-every-window")).ask(
-        question, top_k=1
+    default = AnswerConfig()
+    # the mix over every window, a pair paying the article margin, ranks articles the same way
+    every_window_config = AnswerConfig(
+        ranking="weighted-every-window",
+        quotes=replace(default.quotes, pair_margin=default.quotes.article_pair_margin),
     )
-    answerer = Answerer(small_corpus, AnswerConfig())  # the default ranking
+    every_window = Answerer(small_corpus, every_window_config).ask(question, top_k=1)
+    answerer = Answerer(small_corpus, default)
     answer = answerer.ask(question, top_k=50)
     article = every_window.quotes[0].doc_id
     expected_first = next(quote for quote in weighted.quotes if quote.doc_id == article)
