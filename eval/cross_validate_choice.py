@@ -49,16 +49,20 @@ class Scored:
 
 
 def score_dataset(results: Path, dataset: str, folds_of: dict[str, int]) -> Scored:
-    run = read_results(results / dataset / "results.json").result
+    path = results / dataset / "results.json"
+    run = read_results(path).result
     met: dict[str, dict[str, list[bool]]] = {}
-    folds: list[int] = []
+    questions: list[str] | None = None
     for configuration in run.configurations:
         answerable = [o for o in configuration.outcomes if o.answerable]
-        folds = [folds_of[o.question_id] for o in answerable]
+        asked = [o.question_id for o in answerable]
+        if questions is not None and asked != questions:
+            raise ResultsFileError(f"{path}: configurations asked different questions")
+        questions = asked
         met[configuration.name] = {
             name: [rule(o) for o in answerable] for name, rule in METRICS.items()
         }
-    return Scored(folds, met)
+    return Scored([folds_of[question] for question in questions or []], met)
 
 
 def question_folds(dataset: str, data_dir: Path, seeds_dir: Path) -> dict[str, int]:

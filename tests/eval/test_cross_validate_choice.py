@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from eval.cross_validate_choice import Scored, choose, report
+import json
+from pathlib import Path
+
+import pytest
+
+from eval.cross_validate_choice import Scored, choose, report, score_dataset
+from eval.results_file import ResultsFileError
 
 # two questions in each of the five folds
 FOLDS = [0, 0, 1, 1, 2, 2, 3, 3, 4, 4]
@@ -50,3 +56,69 @@ def test_the_out_of_fold_numbers_are_those_of_a_choice_made_without_the_fold() -
     # in sample, each configuration on every fold
     assert "| lucky | 0.200 / 0.200 |" in text
     assert "| steady | 0.800 / 0.800 |" in text
+
+
+def _outcome(question_id: str, article_rank: int | None, hit_rank: int | None) -> dict[str, object]:
+    return {
+        "question_id": question_id,
+        "lang": "ar",
+        "answerable": True,
+        "abstained": False,
+        "top_score": 0.9,
+        "article_rank": article_rank,
+        "recall_curve": [],
+        "reciprocal_rank": 1.0,
+        "ndcg": 1.0,
+        "hit_rank": hit_rank,
+        "top_quote_characters": 100,
+        "latency_ms": 10.0,
+    }
+
+
+def _write_run(directory: Path, configurations: dict[str, list[dict[str, object]]]) -> None:
+    (directory / "set").mkdir()
+    run = {
+        "dataset": "set",
+        "generated": "",
+        "command": "",
+        "model": "",
+        "mode": "",
+        "notes": [],
+        "articles_indexed": 1,
+        "index_build_seconds": 0.0,
+        "top_k": 3,
+        "configurations": [
+            {
+                "name": name,
+                "overrides": "",
+                "answer_config": {},
+                "summary": {},
+                "by_language": {},
+                "outcomes": outcomes,
+            }
+            for name, outcomes in configurations.items()
+        ],
+    }
+    (directory / "set" / "results.json").write_text(json.dumps(run), encoding="utf-8")
+
+
+def test_a_saved_run_is_scored_per_question_with_its_fold(tmp_path: Path) -> None:
+    _write_run(
+        tmp_path,
+        {
+            "a": [_outcome("q1", 1, 2), _outcome("q2", 3, None)],
+            "b": [_outcome("q1", 2, 1), _outcome("q2", 1, 1)],
+        },
+    )
+    scored = score_dataset(tmp_path, "set", {"q1": 0, "q2": 4})
+    assert scored.folds == [0, 4]
+    assert scored.met["a"] == {"recall@1": [True, False], "hit@1": [False, False]}
+    assert scored.met["b"] == {"recall@1": [False, True], "hit@1": [True, True]}
+
+
+def test_a_saved_run_whose_configurations_asked_different_questions_is_refused(
+    tmp_path: Path,
+) -> None:
+    _write_run(tmp_path, {"a": [_outcome("q1", 1, 1)], "b": [_outcome("q2", 1, 1)]})
+    with pytest.raises(ResultsFileError, match="different questions"):
+        score_dataset(tmp_path, "set", {"q1": 0, "q2": 1})
