@@ -19,6 +19,11 @@ the service's evidence, quote hit@1) against that baseline:
   vectors stay as indexed), either on the English XQuAD questions of four folds and tested on
   the fifth, or on NTREX-dev's parallel sentences (English query to Arabic passage) and
   tested on every development question.
+- ``language-shift``: the English question's e5 vector moved by the difference between the
+  mean vectors of NTREX-dev's English and Arabic sentences (a language's offset in the shared
+  space; as queries, or towards the Arabic passages), at a few strengths; and a ridge map from
+  English to Arabic query vectors fitted on the same parallel sentences. No model change: one
+  vector addition or a 384 x 384 product per question.
 
 The seed gold set is not read: these are development-set probes.
 
@@ -54,7 +59,7 @@ from index.store_reader import from_blob
 from service.bootstrap import answer_config, configured_embedder, corpus_config, limit_threads
 from service.settings import Settings
 
-PROBES = ("second-encoder", "code-switched", "query-tuning")
+PROBES = ("second-encoder", "code-switched", "query-tuning", "language-shift")
 USE_WEIGHTS = [(a, b) for a in (0.0, 0.05, 0.1, 0.15, 0.2, 0.3) for b in (0.0, 0.05, 0.1, 0.2, 0.3)]
 ARABIC_LETTER = re.compile("[\u0600-\u06ff]")
 
@@ -398,6 +403,40 @@ def probe_query_tuning(
         )
 
 
+# --- language shift ------------------------------------------------------------------------
+def probe_language_shift(settings: Settings, english: EvalDataset, archive: Archive) -> None:
+    embedder = configured_embedder(settings)
+    ntrex = default_data_dir() / "ntrex" / "ntrex-dev.jsonl"
+    pairs = [
+        (sentence["en"], sentence["ar"])
+        for line in ntrex.read_text(encoding="utf-8").splitlines()
+        for sentence in json.loads(line)["sentences"]
+    ]
+    source = np.asarray(embedder.encode_queries([en for en, _ in pairs]))
+    target_queries = np.asarray(embedder.encode_queries([ar for _, ar in pairs]))
+    target_passages = np.asarray(embedder.encode_passages([ar for _, ar in pairs]))
+    number = {doc_id: i for i, doc_id in enumerate(archive.doc_ids)}
+    questions = [q for q in english.questions if q.doc_id in number]
+    gold = np.asarray([number[q.doc_id] for q in questions])
+    vectors = np.asarray(embedder.encode_queries([q.question for q in questions]))
+
+    def recall(moved: np.ndarray) -> float:
+        unit = moved / np.linalg.norm(moved, axis=1, keepdims=True)
+        return recall_at_1(archive.article_scores(unit @ archive.chunk_vectors.T), gold)
+
+    print(f"language shift, {english.name}, dense article R@1 (none: {recall(vectors):.3f}):")
+    for name, target in (("Arabic queries", target_queries), ("Arabic passages", target_passages)):
+        offset = source.mean(axis=0) - target.mean(axis=0)
+        cells = [f"{a}: {recall(vectors - a * offset):.3f}" for a in (0.25, 0.5, 0.75, 1.0)]
+        print(f"  towards {name}, by strength: " + ", ".join(cells))
+    for ridge in (1.0, 10.0, 100.0):
+        weights = np.linalg.solve(
+            source.T @ source + ridge * np.eye(source.shape[1]),
+            source.T @ (target_queries - source),
+        )
+        print(f"  ridge map ({ridge}): {recall(vectors + vectors @ weights):.3f}")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--index-cache", type=Path, required=True)
@@ -427,6 +466,8 @@ def main(argv: list[str] | None = None) -> int:
         probe_second_encoder(settings, sets, archive, arguments.index_cache)
     if "code-switched" in probes:
         probe_code_switched(settings, sets[0], archive, arguments.index_cache)
+    if "language-shift" in probes:
+        probe_language_shift(settings, sets[0], archive)
     if "query-tuning" in probes:
         probe_query_tuning(settings, sets, archive, arguments.epochs, arguments.learning_rate)
     print(

@@ -62,6 +62,7 @@ def answer_config(settings: Settings) -> AnswerConfig:
         abstain_threshold=settings.abstain_threshold,
         abstain_threshold_latin=settings.abstain_threshold_latin,
         max_question_characters=settings.question_characters_read,
+        english_query_shift=settings.english_query_shift,
     )
 
 

@@ -173,6 +173,14 @@ class Settings(BaseSettings):
         description="What a two-sentence quote pays when it stands for its article in the "
         "choice of the first quote's article (ranking weighted-every-window-article).",
     )
+    english_query_shift: float = Field(
+        default=_ANSWER.english_query_shift,
+        ge=0,
+        le=2,
+        description="How much of the model's English-to-Arabic offset an English question's "
+        "vector loses before it meets the archive (index/retrieval/language_offset.py); 0 "
+        "leaves it as encoded.",
+    )
     translate_query_words: bool = Field(
         default=True, description="Match English question words to Arabic corpus terms."
     )
