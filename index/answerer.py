@@ -83,8 +83,8 @@ class AnswerConfig:
     # the best quote of the article that leads when pairs pay the article pair margin, the
     # article the every-window ranking puts first with that margin; "learned-first-quote", as
     # the every-window ranking except that the learned ranker chooses the first quote inside
-    # the mix's first article
-    # (retrieval/ranker.py, learned_first_quote; scores stay on the weighted scale);
+    # the mix's first article (retrieval/ranker.py, learned_first_quote; scores stay on the
+    # weighted scale);
     # "learned", every window scored by the learned ranker, its probability of quoting the
     # answer. Why each is or is not the default: eval/reports/archive-every-window-article/
     # and, for the article pair margin, eval/reports/archive-article-margin/
@@ -182,7 +182,7 @@ class Answerer:
         with self.corpus.read(article_filter) as view:
             query, chunks, articles = self._retrieve(view, encoded, translation)
             if self.config.ranking in ("weighted", "weighted-every-window-article"):
-                chunk_quotes = self._quote_candidates(view, chunks, articles, query)
+                chunk_quotes = self._chunk_quotes(view, chunks, articles, query)
                 ranked = sorted(
                     (quote.window for quote in chunk_quotes), key=lambda c: c.score, reverse=True
                 )
@@ -332,27 +332,28 @@ class Answerer:
             return self.config.abstain_threshold_latin
         return self.config.abstain_threshold
 
-    def _quote_candidates(
+    def _chunk_quotes(
         self,
         view: ReadView,
         chunks: list[ChunkCandidate],
         articles: dict[str, Article],
         query: AnalyzedQuery,
     ) -> list[ChunkQuote]:
+        """Each candidate chunk's best window, with the evidence it gives for its article."""
         sentences_of = view.sentences_of_chunks([candidate.chunk for candidate in chunks])
-        candidates = []
+        chunk_quotes = []
         for candidate in chunks:
             text = articles[candidate.chunk.doc_id].text
             evidence = [
                 SentenceEvidence(s, text[s.start : s.end], s.terms)
                 for s in sentences_of[candidate.chunk.id]
             ]
-            window = best_window(
+            chunk_quote = best_window(
                 evidence, query.vector, query.terms, candidate.dense, self.config.quotes
             )
-            if window is not None:
-                candidates.append(window)
-        return candidates
+            if chunk_quote is not None:
+                chunk_quotes.append(chunk_quote)
+        return chunk_quotes
 
     def _quote(self, view: ReadView, article: Article, candidate: QuoteCandidate) -> Quote:
         before = view.sentence_span(candidate.doc_id, candidate.first_position - 1)
