@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -44,6 +45,15 @@ def default_data_dir() -> Path:
     root = Path(__file__).resolve().parent.parent
     candidates = [root / "shared" / "data", root.parent / "shared" / "data"]
     return next((c for c in candidates if c.is_dir()), candidates[-1])
+
+
+def ntrex_parallel_sentences(data_dir: Path) -> list[tuple[str, str]]:
+    """NTREX-dev's aligned (English, Arabic) sentence pairs, in file order."""
+    return [
+        (sentence["en"], sentence["ar"])
+        for line in _file(data_dir, _NTREX).read_text(encoding="utf-8").splitlines()
+        for sentence in json.loads(line)["sentences"]
+    ]
 
 
 def _file(data_dir: Path, parts: tuple[str, str]) -> Path:

@@ -18,20 +18,9 @@ from pathlib import Path
 
 import numpy as np
 
-from eval.datasets import default_data_dir
+from eval.datasets import default_data_dir, ntrex_parallel_sentences
 from index.retrieval.language_offset import OFFSETS_PATH
 from service.settings import Settings
-
-NTREX = Path("ntrex") / "ntrex-dev.jsonl"
-
-
-def parallel_sentences(data_dir: Path) -> list[tuple[str, str]]:
-    lines = (data_dir / NTREX).read_text(encoding="utf-8").splitlines()
-    return [
-        (sentence["en"], sentence["ar"])
-        for line in lines
-        for sentence in json.loads(line)["sentences"]
-    ]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -43,7 +32,7 @@ def main(argv: list[str] | None = None) -> int:
     settings = Settings()
     limit_threads(settings.torch_threads)
     embedder = configured_embedder(settings)
-    pairs = parallel_sentences(default_data_dir())
+    pairs = ntrex_parallel_sentences(default_data_dir())
     english = np.asarray(embedder.encode_queries([en for en, _ in pairs]), dtype=np.float64)
     arabic = np.asarray(
         embedder.encode_passages([ar for _, ar in pairs], show_progress=True), dtype=np.float64

@@ -33,7 +33,6 @@ The seed gold set is not read: these are development-set probes.
 from __future__ import annotations
 
 import argparse
-import json
 import re
 import sqlite3
 import sys
@@ -47,7 +46,13 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from eval.datasets import ARCHIVE, DEVELOPMENT_DATASETS, default_data_dir, load_dataset
+from eval.datasets import (
+    ARCHIVE,
+    DEVELOPMENT_DATASETS,
+    default_data_dir,
+    load_dataset,
+    ntrex_parallel_sentences,
+)
 from eval.in_process import InProcessBackend
 from eval.questions import EvalDataset
 from eval.squad import HOLDBACK_FRACTION
@@ -371,12 +376,7 @@ def probe_query_tuning(
         f"{tuned_right / len(questions):.3f} cross-validated"
     )
 
-    ntrex = default_data_dir() / "ntrex" / "ntrex-dev.jsonl"
-    pairs = [
-        (sentence["en"], sentence["ar"])
-        for line in ntrex.read_text(encoding="utf-8").splitlines()
-        for sentence in json.loads(line)["sentences"]
-    ]
+    pairs = ntrex_parallel_sentences(default_data_dir())
     model = SentenceTransformer(str(folder), device="cpu")
     targets = encode_all(model, [f"passage: {arabic}" for _, arabic in pairs])
 
@@ -406,12 +406,7 @@ def probe_query_tuning(
 # --- language shift ------------------------------------------------------------------------
 def probe_language_shift(settings: Settings, english: EvalDataset, archive: Archive) -> None:
     embedder = configured_embedder(settings)
-    ntrex = default_data_dir() / "ntrex" / "ntrex-dev.jsonl"
-    pairs = [
-        (sentence["en"], sentence["ar"])
-        for line in ntrex.read_text(encoding="utf-8").splitlines()
-        for sentence in json.loads(line)["sentences"]
-    ]
+    pairs = ntrex_parallel_sentences(default_data_dir())
     source = np.asarray(embedder.encode_queries([en for en, _ in pairs]))
     target_queries = np.asarray(embedder.encode_queries([ar for _, ar in pairs]))
     target_passages = np.asarray(embedder.encode_passages([ar for _, ar in pairs]))
