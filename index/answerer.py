@@ -101,7 +101,7 @@ class AnswerConfig:
     # how much of the model's English-to-Arabic offset an English question's vector loses
     # before it meets the archive (retrieval/language_offset.py); 0 leaves it as encoded.
     # Chosen by cross-validation by article: eval/reports/english-query-shift/ (the learned
-    # rankings' models were trained without it)
+    # rankings' models are trained with it: eval/reports/ranker/)
     english_query_shift: float = 0.5
 
     def __post_init__(self) -> None:
