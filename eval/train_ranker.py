@@ -97,8 +97,11 @@ def fold_of_group(group: str) -> int:
 
 
 def article_group(doc_id: str) -> str:
-    """``xquad-ar-3-4`` -> ``xquad-3``, ``arcd-12-0`` -> ``arcd-12``."""
+    """``xquad-ar-3-4`` -> ``xquad-3``, ``arcd-12-0`` -> ``arcd-12``: a paragraph's Wikipedia
+    article. Any other id (a news article: the seed, NTREX) is a group of its own."""
     parts = doc_id.split("-")
+    if len(parts) < 3:
+        return doc_id
     return f"{parts[0]}-{parts[-2]}"
 
 
