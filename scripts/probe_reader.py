@@ -45,12 +45,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from eval.datasets import ARCHIVE, DEVELOPMENT_DATASETS, default_data_dir, load_dataset
 from eval.squad import HOLDBACK_FRACTION
 from eval.train_ranker import QuestionEvidence, collect
+from index.quotes import QuoteConfig
 from index.retrieval.evidence import FEATURE_INDEX
 from service.settings import Settings
 
 LAMBDAS = (0.005, 0.01, 0.02, 0.04)
-ARTICLE_PAIR_MARGIN = 0.01
-PAIR_MARGIN = 0.005
 
 
 @dataclass(frozen=True)
@@ -79,6 +78,7 @@ def probe_questions(
 ) -> list[ProbeQuestion]:
     """Each question's candidate windows, as the default ranking
     (weighted-every-window-article) orders them."""
+    mix = QuoteConfig()
     questions = []
     for item in evidence:
         if not item.windows:
@@ -86,13 +86,14 @@ def probe_questions(
         features = item.features
         docs = np.array([w.doc_id for w in item.windows])
         pair = features[:, FEATURE_INDEX["pair"]]
+        # weighted_window_scores's mix, in float64 as the probe's numbers were measured
         base = (
-            0.45 * features[:, FEATURE_INDEX["window_cosine"]]
-            + 0.5 * features[:, FEATURE_INDEX["chunk_cosine"]]
-            + 0.05 * features[:, FEATURE_INDEX["term_share"]]
+            mix.sentence_weight * features[:, FEATURE_INDEX["window_cosine"]]
+            + mix.chunk_weight * features[:, FEATURE_INDEX["chunk_cosine"]]
+            + mix.lexical_weight * features[:, FEATURE_INDEX["term_share"]]
         )
-        quote_score = base - PAIR_MARGIN * pair
-        article = docs[int(np.argmax(base - ARTICLE_PAIR_MARGIN * pair))]
+        quote_score = base - mix.pair_margin * pair
+        article = docs[int(np.argmax(base - mix.article_pair_margin * pair))]
         first = int(np.argmax(np.where(docs == article, quote_score, -9)))
         rest = [int(i) for i in np.argsort(-quote_score) if i != first]
         order = [first, *rest[: count - 1]]
