@@ -34,7 +34,7 @@ import pickle
 import random
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -44,7 +44,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from eval.datasets import ARCHIVE, DEVELOPMENT_DATASETS, default_data_dir, load_dataset
 from eval.squad import HOLDBACK_FRACTION
-from eval.train_ranker import QuestionEvidence, collect
+from eval.train_ranker import QuestionEvidence, collect, weighted_scores
+from index.answerer import AnswerConfig
 from index.quotes import QuoteConfig
 from index.retrieval.evidence import FEATURE_INDEX
 from service.settings import Settings
@@ -79,6 +80,8 @@ def probe_questions(
     """Each question's candidate windows, as the default ranking
     (weighted-every-window-article) orders them."""
     mix = QuoteConfig()
+    # pairs pay the article margin or the quote margin below, each where the default does
+    unpaired = AnswerConfig(quotes=replace(mix, pair_margin=0.0))
     questions = []
     for item in evidence:
         if not item.windows:
@@ -86,12 +89,7 @@ def probe_questions(
         features = item.features
         docs = np.array([w.doc_id for w in item.windows])
         pair = features[:, FEATURE_INDEX["pair"]]
-        # weighted_window_scores's mix, in float64 as the probe's numbers were measured
-        base = (
-            mix.sentence_weight * features[:, FEATURE_INDEX["window_cosine"]]
-            + mix.chunk_weight * features[:, FEATURE_INDEX["chunk_cosine"]]
-            + mix.lexical_weight * features[:, FEATURE_INDEX["term_share"]]
-        )
+        base = weighted_scores(features, unpaired)
         quote_score = base - mix.pair_margin * pair
         article = docs[int(np.argmax(base - mix.article_pair_margin * pair))]
         first = int(np.argmax(np.where(docs == article, quote_score, -9)))
